@@ -1,0 +1,77 @@
+"""Text normalisation shared by NLU, retrieval and the channels.
+
+Citizens type Traditional or Simplified characters, full-width letters and digits from Chinese
+input methods, stray whitespace, and sometimes paste very long text. Everything that
+*understands* text (intent classification, retrieval) first passes it through :func:`normalize`.
+Everything that *shows* user text back passes it through :func:`display_safe`.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import opencc
+
+_converter_lock = threading.Lock()
+_converter: opencc.OpenCC | None = None
+
+# Full-width ASCII letters and digits (Ａ-Ｚ, ａ-ｚ, ０-９) map to their half-width forms by a fixed offset.
+_FULLWIDTH_OFFSET = 0xFEE0
+_FULLWIDTH_ALNUM = {
+    code: code - _FULLWIDTH_OFFSET
+    for code in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))
+}
+_FULLWIDTH_ALNUM[0x3000] = 0x20  # ideographic space
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def _t2s() -> opencc.OpenCC:
+    global _converter
+    with _converter_lock:
+        if _converter is None:
+            _converter = opencc.OpenCC("t2s")
+        return _converter
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters to Simplified (OpenCC ``t2s``); other text is unchanged."""
+    return _t2s().convert(text) if text else text
+
+
+def to_halfwidth_alnum(text: str) -> str:
+    """Full-width letters, digits and spaces to half-width; Chinese punctuation is kept."""
+    return text.translate(_FULLWIDTH_ALNUM)
+
+
+def clean_whitespace(text: str) -> str:
+    """Drop control and zero-width characters, collapse runs of whitespace, trim."""
+    return _WHITESPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def cap_length(text: str, max_chars: int) -> str:
+    """Keep the first ``max_chars`` characters (the assistant still answers a capped message)."""
+    return text if max_chars <= 0 or len(text) <= max_chars else text[:max_chars]
+
+
+def normalize(text: str | None, max_chars: int = 0) -> str:
+    """The form of a message that models and indexes see."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    text = clean_whitespace(to_halfwidth_alnum(text))
+    return to_simplified(cap_length(text, max_chars))
+
+
+_ANGLE = str.maketrans({"<": "＜", ">": "＞"})
+
+
+def display_safe(text: str | None) -> str:
+    """User text made inert for echoing in replies: no markup survives, nothing is lost.
+
+    Angle brackets become their full-width look-alikes, so ``<img onerror=…>`` can never be
+    rendered as HTML by a channel that treats replies as markup, yet the citizen still sees
+    exactly what they wrote.
+    """
+    return clean_whitespace(text or "").translate(_ANGLE)
