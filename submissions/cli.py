@@ -1,0 +1,151 @@
+"""Staff command line: ``python -m submissions list|show|export|update-status``.
+
+A thin layer over :class:`SubmissionStore` and :mod:`submissions.export`; configuration comes
+from the environment (``DATABASE_URL``, ``DATA_DIR``, ``DATA_KEY``) like everything else.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Sequence, TextIO
+
+from submissions.errors import SubmissionError
+from submissions.export import FORMATS, export_submissions
+from submissions.masking import mask_address, mask_email, mask_id_number, mask_mobile, mask_name
+from submissions.records import SubmissionRecord
+from submissions.service import SubmissionStore
+from submissions.timeutil import format_shanghai
+from submissions.workflow import Kind, Status
+
+SHOW_REVEAL_ACTION = "show_reveal"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m submissions", description="信访事项与人民建议记录的管理工具（工作人员使用）")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="列出记录（个人信息已脱敏）")
+    listing.add_argument("--status", help="状态：" + "、".join(f"{s.value}/{s.label}" for s in Status))
+    listing.add_argument("--kind", help="类型：" + "、".join(f"{k.value}/{k.label}" for k in Kind))
+    listing.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
+
+    show = commands.add_parser("show", help="显示一条记录及其状态历史")
+    show.add_argument("tracking_number")
+    show.add_argument("--reveal", action="store_true", help="显示完整个人信息（记入审计日志，需 --actor）")
+    show.add_argument("--actor", help="操作人员姓名")
+
+    export = commands.add_parser("export", help="导出记录为 CSV 或 JSON（个人信息默认脱敏）")
+    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument("--output", type=Path, help="输出文件（默认输出到标准输出）；文件权限为 0600")
+    export.add_argument("--reveal", action="store_true", help="导出完整个人信息（记入审计日志，需 --actor）")
+    export.add_argument("--actor", help="操作人员姓名")
+    export.add_argument("--status")
+    export.add_argument("--kind")
+
+    status = commands.add_parser("update-status", help="变更记录状态")
+    status.add_argument("tracking_number")
+    status.add_argument("status", help="新状态：" + "、".join(f"{s.value}/{s.label}" for s in Status))
+    status.add_argument("--actor", required=True, help="操作人员姓名")
+    status.add_argument("--note", help="备注")
+    return parser
+
+
+def _print_list(records: Sequence[SubmissionRecord], out: TextIO) -> None:
+    print("编号\t类型\t状态\t提交时间\t区\t姓名\t手机", file=out)
+    for record in records:
+        print(
+            "\t".join(
+                [
+                    record.tracking_number,
+                    record.kind.label,
+                    record.status.label,
+                    format_shanghai(record.created_at),
+                    record.district,
+                    mask_name(record.name),
+                    mask_mobile(record.mobile),
+                ]
+            ),
+            file=out,
+        )
+    print(f"共 {len(records)} 条", file=out)
+
+
+def _print_record(record: SubmissionRecord, reveal: bool, out: TextIO) -> None:
+    def shown(value: Optional[str], mask: Callable[[Optional[str]], str]) -> str:
+        return (value or "") if reveal else mask(value)
+
+    lines = [
+        ("编号", record.tracking_number),
+        ("类型", record.kind.label),
+        ("状态", record.status.label),
+        ("提交时间", format_shanghai(record.created_at)),
+        ("渠道", record.channel),
+        ("同意隐私告知", format_shanghai(record.consent_at)),
+        ("区", record.district),
+        ("姓名", shown(record.name, mask_name)),
+        ("手机", shown(record.mobile, mask_mobile)),
+        ("身份证号", shown(record.id_number, mask_id_number)),
+        ("邮箱", shown(record.email, mask_email)),
+        ("地址", shown(record.address, mask_address)),
+        ("标题", record.title or ""),
+        ("内容", record.content),
+        ("诉求", record.request or ""),
+    ]
+    for label, value in lines:
+        if value:
+            print(f"{label}：{value}", file=out)
+    print("状态历史：", file=out)
+    for change in record.history:
+        note = f"（{change.note}）" if change.note else ""
+        print(f"  {change.changed_at_text}  {change.status.label}  {change.actor}{note}", file=out)
+
+
+@contextmanager
+def _output(path: Optional[Path], fmt: str) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    # 0600: exports hold citizens' texts even when masked.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"  # the BOM lets Excel detect UTF-8
+    with open(descriptor, "w", encoding=encoding, newline="") as handle:
+        yield handle
+
+
+def run(argv: Optional[Sequence[str]] = None, store: Optional[SubmissionStore] = None) -> int:
+    """Run one command; returns the exit status (0 ok, 1 error, 2 usage)."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "reveal", False) and not args.actor:
+        print("错误：使用 --reveal 时必须用 --actor 注明操作人员（将记入审计日志）", file=sys.stderr)
+        return 2
+    owned = store is None
+    store = store or SubmissionStore.from_settings()
+    try:
+        if args.command == "list":
+            _print_list(store.list_records(status=args.status, kind=args.kind, limit=args.limit), sys.stdout)
+        elif args.command == "show":
+            record = store.get_record(args.tracking_number)
+            if args.reveal:
+                store.record_audit_event(args.actor, SHOW_REVEAL_ACTION, record.tracking_number)
+            _print_record(record, args.reveal, sys.stdout)
+        elif args.command == "export":
+            with _output(args.output, args.format) as stream:
+                count = export_submissions(
+                    store, stream, fmt=args.format, reveal=args.reveal, actor=args.actor,
+                    status=args.status, kind=args.kind,
+                )
+            print(f"已导出 {count} 条记录" + ("（含完整个人信息，已记入审计日志）" if args.reveal else "（个人信息已脱敏）"), file=sys.stderr)
+        elif args.command == "update-status":
+            change = store.update_status(args.tracking_number, args.status, actor=args.actor, note=args.note)
+            print(f"{args.tracking_number}：{change.previous.label if change.previous else ''} → {change.status.label}（{change.actor}，{change.changed_at_text}）")
+        return 0
+    except (SubmissionError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        if owned:
+            store.close()

@@ -1,0 +1,73 @@
+"""Engines for the two supported databases and idempotent schema creation.
+
+* SQLite (the default, ``sqlite:///<data_dir>/assistant.db``): WAL journal so readers never
+  block the writer, a busy timeout so concurrent writers wait instead of failing, foreign keys on.
+* PostgreSQL (``postgresql://…``, driver psycopg2): a connection pool with pre-ping.
+
+Statement parameters are hidden from SQLAlchemy's logs and error messages.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import DBAPIError
+
+from submissions.models import Base
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def normalize_database_url(database_url: str) -> URL:
+    """Parse the URL; ``postgres://`` (as some hosts spell it) is accepted as ``postgresql://``."""
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    url = make_url(database_url)
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported DATABASE_URL backend {url.get_backend_name()!r}: use sqlite or postgresql")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in ("psycopg2", ""):
+        raise ValueError("for PostgreSQL use the psycopg2 driver (postgresql:// or postgresql+psycopg2://)")
+    return url
+
+
+def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def create_database_engine(database_url: str) -> Engine:
+    url = normalize_database_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            future=True,
+            hide_parameters=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=15)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create missing tables. Safe to call from several processes at once."""
+    try:
+        Base.metadata.create_all(engine)
+    except DBAPIError:
+        # Another process created the same table between our check and our CREATE; the second
+        # pass sees it and creates whatever is still missing.
+        log.info("schema creation raced with another process; retrying once")
+        Base.metadata.create_all(engine)

@@ -1,0 +1,145 @@
+"""Database tables (SQLAlchemy 1.4 Core/ORM, 2.0-style usage).
+
+Schema changes: tables are created with an idempotent ``create_all`` on first use. Constraint
+names follow :data:`NAMING_CONVENTION`, so a migration tool (Alembic) can be introduced later by
+taking this metadata as the baseline revision.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from submissions.timeutil import ensure_aware_utc
+from submissions.workflow import Kind, Status
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        return None if value is None else ensure_aware_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _in(values: list[str]) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+class SubmissionRow(Base):
+    """One petition or suggestion. Columns ending in ``_enc`` hold Fernet tokens; ``*_hash`` hold HMACs."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_in([kind.value for kind in Kind])}", name="kind"),
+        CheckConstraint(f"status IN {_in([status.value for status in Status])}", name="status"),
+        Index("ix_submissions_status_created", "status", "created_at"),
+        Index("ix_submissions_kind_created", "kind", "created_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    tracking_number = Column(String(16), nullable=False, unique=True)
+    kind = Column(String(16), nullable=False)
+    status = Column(String(16), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    channel = Column(String(32), nullable=False)
+    sender_hash = Column(String(64), nullable=False, index=True)
+    consent_at = Column(UTCDateTime, nullable=False)
+    # HMAC of "<tracking number>:<mobile last 4>" — lets a citizen's status lookup be checked
+    # without decrypting anything.
+    lookup_hash = Column(String(64), nullable=False)
+    # HMAC of sender id + idempotency key (NULL when the caller gave none); unique, so a retried
+    # confirmation can never create a second row.
+    idempotency_hash = Column(String(64), nullable=True, unique=True)
+    # HMAC of the normalised content, to tell a retry from a different submission under the same key.
+    payload_hash = Column(String(64), nullable=False)
+    district = Column(String(16), nullable=False)
+    name_enc = Column(Text, nullable=False)
+    mobile_enc = Column(Text, nullable=False)
+    id_number_enc = Column(Text, nullable=True)
+    email_enc = Column(Text, nullable=True)
+    address_enc = Column(Text, nullable=True)
+    title = Column(String(50), nullable=True)
+    content = Column(Text, nullable=False)
+    request = Column(Text, nullable=True)
+
+    history = relationship(
+        "StatusChangeRow",
+        order_by="StatusChangeRow.id",
+        back_populates="submission",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<SubmissionRow {self.tracking_number} {self.kind} {self.status}>"
+
+
+class StatusChangeRow(Base):
+    __tablename__ = "submission_status_history"
+
+    id = Column(Integer, primary_key=True)
+    submission_id = Column(
+        Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_status = Column(String(16), nullable=True)
+    to_status = Column(String(16), nullable=False)
+    changed_at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(64), nullable=False)
+    note = Column(Text, nullable=True)
+
+    submission = relationship("SubmissionRow", back_populates="history")
+
+    def __repr__(self) -> str:
+        return f"<StatusChangeRow {self.from_status}->{self.to_status} by {self.actor}>"
+
+
+class LookupFailureRow(Base):
+    """One failed citizen status lookup; kept in the database so throttling survives restarts."""
+
+    __tablename__ = "lookup_failures"
+    __table_args__ = (Index("ix_lookup_failures_requester_at", "requester_hash", "failed_at"),)
+
+    id = Column(Integer, primary_key=True)
+    requester_hash = Column(String(64), nullable=False)
+    failed_at = Column(UTCDateTime, nullable=False, index=True)
+
+
+class AuditEventRow(Base):
+    """Staff actions that expose personal data (e.g. an export with ``--reveal``)."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    detail = Column(Text, nullable=False, default="")
