@@ -18,7 +18,7 @@ from submissions.masking import mask_address, mask_email, mask_id_number, mask_m
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
 from submissions.timeutil import format_shanghai
-from submissions.workflow import Kind, Status
+from submissions.workflow import Kind, Status, parse_kind, parse_status
 
 SHOW_REVEAL_ACTION = "show_reveal"
 
@@ -133,10 +133,12 @@ def run(argv: Optional[Sequence[str]] = None, store: Optional[SubmissionStore] =
                 store.record_audit_event(args.actor, SHOW_REVEAL_ACTION, record.tracking_number)
             _print_record(record, args.reveal, sys.stdout)
         elif args.command == "export":
+            status = parse_status(args.status) if args.status else None  # fail before creating the file
+            kind = parse_kind(args.kind) if args.kind else None
             with _output(args.output, args.format) as stream:
                 count = export_submissions(
                     store, stream, fmt=args.format, reveal=args.reveal, actor=args.actor,
-                    status=args.status, kind=args.kind,
+                    status=status, kind=kind,
                 )
             print(f"已导出 {count} 条记录" + ("（含完整个人信息，已记入审计日志）" if args.reveal else "（个人信息已脱敏）"), file=sys.stderr)
         elif args.command == "update-status":

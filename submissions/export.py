@@ -15,7 +15,7 @@ from submissions.masking import mask_address, mask_email, mask_id_number, mask_m
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
 from submissions.timeutil import to_shanghai
-from submissions.workflow import Kind, Status
+from submissions.workflow import Kind, Status, parse_kind, parse_status
 
 FORMATS = ("csv", "json")
 EXPORT_COLUMNS = (
@@ -111,6 +111,9 @@ def export_submissions(
     """Write matching submissions to ``stream``; returns how many were written."""
     if fmt not in FORMATS:
         raise UnknownValue(f"未知的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}")
+    # Resolve filters first: a typo must fail before anything is audited or written.
+    status = parse_status(status) if isinstance(status, str) else status
+    kind = parse_kind(kind) if isinstance(kind, str) else kind
     if reveal:
         if not actor:
             raise ValueError("导出完整个人信息（--reveal）必须注明操作人员（--actor）")

@@ -266,14 +266,16 @@ class SubmissionStore:
             if wait:
                 log.info("status lookup throttled for %s… (%d s)", requester_hash[:8], wait)
                 return LookupResult(LookupOutcome.THROTTLED, retry_after_seconds=wait)
-            row = session.execute(
-                select(SubmissionRow).where(SubmissionRow.tracking_number == probe)
-            ).scalar_one_or_none()
-            expected = row.lookup_hash if row is not None else _NEVER_A_HASH
+            # Only the hash is read here, so a wrong last 4 costs what an unknown number costs.
+            candidate = session.execute(
+                select(SubmissionRow.id, SubmissionRow.lookup_hash).where(SubmissionRow.tracking_number == probe)
+            ).first()
+            expected = candidate.lookup_hash if candidate is not None else _NEVER_A_HASH
             given = self._protector.keyed_hash(_LOOKUP, f"{probe}:{last4 or ''}")
-            if not (hmac.compare_digest(expected, given) and row is not None and probe != _NEVER_A_NUMBER):
+            if not (hmac.compare_digest(expected, given) and candidate is not None and probe != _NEVER_A_NUMBER):
                 self._record_failure(session, requester_hash, now)
                 return LookupResult(LookupOutcome.NOT_FOUND)
+            row = session.get(SubmissionRow, candidate.id, options=[selectinload(SubmissionRow.history)])
             history = tuple(StatusEvent(Status(change.to_status), change.changed_at) for change in row.history)
             return LookupResult(
                 LookupOutcome.FOUND,

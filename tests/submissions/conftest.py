@@ -33,16 +33,19 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def postgres_cluster() -> Iterator[PostgresCluster]:
     required = os.environ.get("REQUIRE_POSTGRES", "") == "1"
     cluster = None
+    problem = ""
     try:
         cluster = PostgresCluster(ensure_installed())
         cluster.start()
     except (PostgresUnavailable, OSError) as exc:
+        problem = f"PostgreSQL unavailable: {exc}"
         if cluster is not None:
             cluster.stop()
-        message = f"PostgreSQL unavailable: {exc}"
+    if problem:
         if required:
-            pytest.fail(message + " (REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(message)
+            pytest.fail(problem + " (REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(problem)
+    assert cluster is not None
     yield cluster
     cluster.stop()
 
