@@ -70,6 +70,7 @@ class Settings:
     rasa_port: int
     action_port: int
     web_port: int
+    cors_origins: str
     # Files and storage
     data_dir: Path
     knowledge_dir: Path
@@ -119,6 +120,7 @@ def load_settings() -> Settings:
         rasa_port=_env_int("RASA_PORT", 5005),
         action_port=_env_int("ACTION_PORT", 5055),
         web_port=_env_int("WEB_PORT", 8080),
+        cors_origins=_env_str("CORS_ORIGINS", "*"),
         data_dir=data_dir,
         knowledge_dir=_env_path("KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"),
         index_dir=_env_path("INDEX_DIR", data_dir / "index"),

@@ -23,6 +23,8 @@ _FULLWIDTH_ALNUM = {
     for code in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))
 }
 _FULLWIDTH_ALNUM[0x3000] = 0x20  # ideographic space
+# Variant characters OpenCC keeps but Simplified text never uses (妳 is common in Taiwan).
+_FULLWIDTH_ALNUM[ord("妳")] = ord("你")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028-\u202e\ufeff]")
 

@@ -1,0 +1,20 @@
+# The two commands: `make run` starts the assistant, `make test` runs the whole test suite.
+# Both set everything up on a fresh machine (Python 3.10 virtualenv, dependencies, model, index).
+.PHONY: run test eval bench lock
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+# Measurements (not tests): intent F1, retrieval quality, speed.
+eval:
+	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m index eval && .venv/bin/python -m tests.nlu_eval
+
+bench:
+	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m index bench
+
+# Re-resolve and pin every dependency after editing pyproject.toml.
+lock:
+	@bash scripts/lock.sh

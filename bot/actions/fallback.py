@@ -1,0 +1,62 @@
+"""The two-stage fallback: first ask to rephrase with likely topics, then offer people to talk to.
+
+A message the classifier is unsure about is still tried against the knowledge base: when the
+retrieval is confident, the citizen simply gets the answer.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import knowledge
+from bot.actions.conversation import consecutive_runs_of, intent_ranking
+from bot.actions.handoff import send_human_channels
+
+# Likely topics offered when the classifier ranks these intents high.
+INTENT_TOPIC_BUTTONS: Dict[Text, Dict[Text, Text]] = {
+    "file_petition": {"title": "我要提交信访事项", "payload": "/file_petition"},
+    "file_suggestion": {"title": "我要提人民建议", "payload": "/file_suggestion"},
+    "check_status": {"title": "查询办理进度", "payload": "/check_status"},
+    "request_human": {"title": "转人工服务", "payload": "/request_human"},
+}
+DEFAULT_TOPIC_QUESTIONS = ("信访有哪些渠道", "信访事项的办理期限是多久", "怎样提出人民建议")
+MAX_BUTTONS = 4
+
+
+def likely_topic_buttons(tracker: Tracker, suggested_questions: List[Text]) -> List[Dict[Text, Text]]:
+    buttons = [
+        INTENT_TOPIC_BUTTONS[entry["name"]]
+        for entry in intent_ranking(tracker)[:3]
+        if entry.get("name") in INTENT_TOPIC_BUTTONS
+    ]
+    for question in [*suggested_questions, *DEFAULT_TOPIC_QUESTIONS]:
+        if len(buttons) >= MAX_BUTTONS:
+            break
+        if all(b["payload"] != question for b in buttons):
+            buttons.append({"title": question, "payload": question})
+    return buttons[:MAX_BUTTONS]
+
+
+class ActionFallback(Action):
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        result = await knowledge.search(text)
+        if result.confident:
+            knowledge.send_answer(dispatcher, result)
+            return []
+        if consecutive_runs_of(self.name(), tracker.events) >= 2:
+            dispatcher.utter_message(response="utter_fallback_offer_human")
+            send_human_channels(dispatcher)
+            return []
+        dispatcher.utter_message(
+            response="utter_ask_rephrase",
+            buttons=likely_topic_buttons(tracker, result.suggested_questions),
+        )
+        return []

@@ -1,0 +1,122 @@
+"""Answers from the knowledge base: the sentences that answer, their source, related questions.
+
+One :class:`index.Searcher` serves the whole action server. It is created when the action server
+imports this module (so the first citizen does not wait for the model to load) and checks for a
+newer index version at most every ``INDEX_POLL_SECONDS``: knowledge that staff publish goes live
+without a restart, and a search in flight finishes on the version it started with.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from core.settings import settings
+from index import Searcher, extract_answer, format_citation
+
+log = logging.getLogger(__name__)
+MAX_RELATED_QUESTIONS = 3
+
+
+@dataclass(frozen=True)
+class KnowledgeResult:
+    confident: bool
+    answer: Text = ""
+    citation: Text = ""
+    related_questions: List[Text] = field(default_factory=list)
+    # Typical questions of the closest documents, offered as likely topics even when not confident.
+    suggested_questions: List[Text] = field(default_factory=list)
+
+
+class _SharedSearcher:
+    """The process's searcher, polling for new index versions without blocking queries."""
+
+    def __init__(self) -> None:
+        self._searcher: Optional[Searcher] = None
+        self._lock = threading.Lock()
+        self._next_poll = 0.0
+
+    def get(self) -> Optional[Searcher]:
+        with self._lock:
+            if self._searcher is None:
+                try:
+                    self._searcher = Searcher(settings())
+                except Exception:  # no index built yet, or a broken one: answer "not sure"
+                    log.exception("knowledge index unavailable")
+                    return None
+            elif time.monotonic() >= self._next_poll:
+                self._next_poll = time.monotonic() + settings().index_poll_seconds
+                try:
+                    if self._searcher.maybe_reload():
+                        log.info("knowledge index reloaded: %s", self._searcher.version)
+                except Exception:
+                    log.exception("could not load the new index version; keeping the current one")
+            return self._searcher
+
+
+shared_searcher = _SharedSearcher()
+
+
+def _search_blocking(text: Text) -> KnowledgeResult:
+    searcher = shared_searcher.get()
+    if searcher is None or not text.strip():
+        return KnowledgeResult(confident=False)
+    result = searcher.search(text)
+    suggested = _unique(q for hit in result.hits[:3] for q in searcher.related_questions(hit, k=1, include_own=True))
+    best = result.best
+    if best is None:
+        return KnowledgeResult(confident=False, suggested_questions=suggested)
+    return KnowledgeResult(
+        confident=True,
+        answer=extract_answer(text, best),
+        citation=format_citation(best),
+        related_questions=searcher.related_questions(best, k=MAX_RELATED_QUESTIONS),
+        suggested_questions=suggested,
+    )
+
+
+def _unique(items: Any) -> List[Text]:
+    seen: Dict[Text, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+async def search(text: Text) -> KnowledgeResult:
+    """Search off the event loop: embedding a query is CPU work."""
+    return await asyncio.to_thread(_search_blocking, text)
+
+
+def send_answer(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> None:
+    buttons = [{"title": q, "payload": q} for q in result.related_questions[:MAX_RELATED_QUESTIONS]]
+    dispatcher.utter_message(text=f"{result.answer}\n{result.citation}", buttons=buttons)
+
+
+def send_not_sure(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> None:
+    buttons = [{"title": q, "payload": q} for q in result.suggested_questions[:MAX_RELATED_QUESTIONS]]
+    dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        result = await search(tracker.latest_message.get("text") or "")
+        if result.confident:
+            send_answer(dispatcher, result)
+        else:
+            send_not_sure(dispatcher, result)
+        return []
+
+
+# Load the model and the index while the action server starts, not on the first question.
+shared_searcher.get()

@@ -1,0 +1,95 @@
+"""Rasa's endpoints.yml and credentials.yml, generated from the settings.
+
+Rasa reads ports, stores and channels from YAML files; generating them keeps the environment
+variables the single place where a deployment is configured.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from core.settings import Settings
+
+# Custom channels mounted at /webhooks/<name>/webhook; each reads its own settings and answers
+# "not configured" while its credentials are empty.
+CUSTOM_CHANNELS = ("bot.connectors.wechat.WeChatInput", "bot.connectors.wecom.WeComInput")
+
+
+def tracker_store_config(url: str) -> dict[str, Any] | None:
+    """Rasa's SQL tracker store for a database URL; ``memory`` keeps trackers in memory."""
+    if url == "memory":
+        return None
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
+    config: dict[str, Any] = {
+        "type": "SQL",
+        "dialect": parsed.drivername,
+        "url": parsed.host or "localhost",
+        "db": parsed.database,
+    }
+    if parsed.port:
+        config["port"] = parsed.port
+    if parsed.username:
+        config["username"] = parsed.username
+    if parsed.password:
+        config["password"] = parsed.password
+    return config
+
+
+def lock_store_config(redis_url: str) -> dict[str, Any] | None:
+    """A Redis lock store lets several Rasa instances share conversations; default is in-memory."""
+    if not redis_url:
+        return None
+    parsed = make_url(redis_url.replace("redis://", "redis+py://", 1))
+    config: dict[str, Any] = {"type": "redis", "url": parsed.host or "localhost", "port": parsed.port or 6379}
+    if parsed.password:
+        config["password"] = parsed.password
+    if parsed.database:
+        config["db"] = int(parsed.database)
+    return config
+
+
+def endpoints(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {"action_endpoint": {"url": settings.action_endpoint_url}}
+    tracker_store = tracker_store_config(settings.tracker_store_url)
+    if tracker_store:
+        config["tracker_store"] = tracker_store
+    lock_store = lock_store_config(settings.redis_url)
+    if lock_store:
+        config["lock_store"] = lock_store
+    return config
+
+
+def available_channels() -> tuple[str, ...]:
+    """The custom channel classes whose modules exist in this checkout."""
+    return tuple(c for c in CUSTOM_CHANNELS if importlib.util.find_spec(c.rsplit(".", 1)[0]) is not None)
+
+
+def credentials(channels: tuple[str, ...]) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "rest": None,
+        "socketio": {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+        },
+    }
+    for channel in channels:
+        config[channel] = None
+    return config
+
+
+def write_runtime_files(settings: Settings) -> tuple[Path, Path]:
+    """Write both files under ``<data_dir>/runtime`` and return (endpoints, credentials) paths."""
+    runtime_dir = settings.data_dir / "runtime"
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    endpoints_path = runtime_dir / "endpoints.yml"
+    credentials_path = runtime_dir / "credentials.yml"
+    endpoints_path.write_text(yaml.safe_dump(endpoints(settings), allow_unicode=True), encoding="utf-8")
+    credentials_path.write_text(yaml.safe_dump(credentials(available_channels()), allow_unicode=True), encoding="utf-8")
+    return endpoints_path, credentials_path
