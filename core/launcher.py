@@ -19,6 +19,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, TextIO
 
 from core.rasa_files import write_runtime_files
 from core.settings import PROJECT_ROOT, Settings, load_settings
@@ -38,8 +39,9 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
+def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a server process: ``base`` (default: ours) plus offline and logging flags."""
+    env = dict(os.environ if base is None else base)
     env.update({
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")])),
         "HF_HUB_OFFLINE": "1",
@@ -94,12 +96,12 @@ def services(settings: Settings, model: Path) -> list[Service]:
     return found
 
 
-def _relay_output(service: Service, colour: bool) -> None:
+def _relay_output(service: Service, sink: TextIO, colour: bool) -> None:
     assert service.process and service.process.stdout
     prefix = f"{_COLOURS.get(service.name, '')}[{service.name}]\033[0m " if colour else f"[{service.name}] "
     for raw in iter(service.process.stdout.readline, b""):
-        sys.stdout.write(prefix + raw.decode("utf-8", "replace"))
-        sys.stdout.flush()
+        sink.write(prefix + raw.decode("utf-8", "replace"))
+        sink.flush()
 
 
 def _is_healthy(url: str) -> bool:
@@ -110,12 +112,13 @@ def _is_healthy(url: str) -> bool:
         return False
 
 
-def start(service: Service, env: dict[str, str], colour: bool) -> None:
+def start(service: Service, env: dict[str, str], sink: TextIO = sys.stdout, colour: bool = False) -> None:
+    """Start ``service``; its output goes to ``sink``, each line prefixed with its name."""
     service.process = subprocess.Popen(
         service.command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: Ctrl-C reaches only the launcher
     )
-    threading.Thread(target=_relay_output, args=(service, colour), daemon=True).start()
+    threading.Thread(target=_relay_output, args=(service, sink, colour), daemon=True).start()
 
 
 def stop(all_services: list[Service], grace_seconds: float = 15.0) -> None:
@@ -149,7 +152,7 @@ def wait_until_ready(all_services: list[Service], timeout: float = STARTUP_TIMEO
 def run(settings: Settings) -> int:
     model = prepare(settings)
     all_services = services(settings, model)
-    env = child_environment(settings)
+    env = child_environment()
     colour = sys.stdout.isatty()
     stopping = threading.Event()
 
@@ -160,7 +163,7 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     for service in all_services:
-        start(service, env, colour)
+        start(service, env, colour=colour)
     try:
         if not wait_until_ready(all_services):
             log.error("the assistant did not start; see the messages above")

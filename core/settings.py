@@ -9,39 +9,41 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env_str(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+class _Environment:
+    """Typed reads of one environment mapping; a malformed value names the setting."""
 
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"setting {name} must be an integer, got {raw!r}") from exc
+    def raw(self, name: str) -> str:
+        return self.environ.get(name, "").strip()
 
+    def text(self, name: str, default: str) -> str:
+        return self.raw(name) or default
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc
+    def integer(self, name: str, default: int) -> int:
+        raw = self.raw(name)
+        try:
+            return int(raw) if raw else default
+        except ValueError as exc:
+            raise ValueError(f"setting {name} must be an integer, got {raw!r}") from exc
 
+    def number(self, name: str, default: float) -> float:
+        raw = self.raw(name)
+        try:
+            return float(raw) if raw else default
+        except ValueError as exc:
+            raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc
 
-def _env_path(name: str, default: Path) -> Path:
-    raw = os.environ.get(name, "").strip()
-    path = Path(raw).expanduser() if raw else default
-    return path if path.is_absolute() else (PROJECT_ROOT / path)
+    def path(self, name: str, default: Path) -> Path:
+        raw = self.raw(name)
+        path = Path(raw).expanduser() if raw else default
+        return path if path.is_absolute() else (PROJECT_ROOT / path)
 
 
 def _default_embedding_model() -> str:
@@ -112,42 +114,43 @@ class Settings:
         return f"http://127.0.0.1:{self.rasa_port}"
 
 
-def load_settings() -> Settings:
-    """Read the environment now (tests change it between calls)."""
-    data_dir = _env_path("DATA_DIR", PROJECT_ROOT / "var")
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``environ`` (default: the process environment) now."""
+    env = _Environment(os.environ if environ is None else environ)
+    data_dir = env.path("DATA_DIR", PROJECT_ROOT / "var")
     return Settings(
-        bind_host=_env_str("BIND_HOST", "127.0.0.1"),
-        rasa_port=_env_int("RASA_PORT", 5005),
-        action_port=_env_int("ACTION_PORT", 5055),
-        web_port=_env_int("WEB_PORT", 8080),
-        cors_origins=_env_str("CORS_ORIGINS", "*"),
+        bind_host=env.text("BIND_HOST", "127.0.0.1"),
+        rasa_port=env.integer("RASA_PORT", 5005),
+        action_port=env.integer("ACTION_PORT", 5055),
+        web_port=env.integer("WEB_PORT", 8080),
+        cors_origins=env.text("CORS_ORIGINS", "*"),
         data_dir=data_dir,
-        knowledge_dir=_env_path("KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"),
-        index_dir=_env_path("INDEX_DIR", data_dir / "index"),
-        model_dir=_env_path("MODEL_DIR", data_dir / "models"),
-        database_url=_env_str("DATABASE_URL", f"sqlite:///{data_dir / 'assistant.db'}"),
-        tracker_store_url=_env_str("TRACKER_STORE_URL", f"sqlite:///{data_dir / 'tracker.db'}"),
-        redis_url=_env_str("REDIS_URL", ""),
-        embedding_model=_env_str("EMBEDDING_MODEL", _default_embedding_model()),
-        retrieval_threshold=_env_float("RETRIEVAL_THRESHOLD", -1.0),
-        ann_threshold=_env_int("INDEX_ANN_THRESHOLD", 50_000),
-        index_kind=_env_str("INDEX_KIND", "auto"),
-        index_poll_seconds=_env_float("INDEX_POLL_SECONDS", 2.0),
-        max_input_chars=_env_int("MAX_INPUT_CHARS", 2000),
-        log_level=_env_str("LOG_LEVEL", "INFO").upper(),
-        data_key=_env_str("DATA_KEY", ""),
-        staff_tokens=parse_staff_tokens(os.environ.get("STAFF_TOKENS", "")),
-        wechat_token=_env_str("WECHAT_TOKEN", ""),
-        wechat_appid=_env_str("WECHAT_APPID", ""),
-        wechat_secret=_env_str("WECHAT_SECRET", ""),
-        wechat_aes_key=_env_str("WECHAT_AES_KEY", ""),
-        wechat_api_base=_env_str("WECHAT_API_BASE", "https://api.weixin.qq.com"),
-        wecom_corp_id=_env_str("WECOM_CORP_ID", ""),
-        wecom_agent_id=_env_str("WECOM_AGENT_ID", ""),
-        wecom_secret=_env_str("WECOM_SECRET", ""),
-        wecom_token=_env_str("WECOM_TOKEN", ""),
-        wecom_aes_key=_env_str("WECOM_AES_KEY", ""),
-        wecom_api_base=_env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        knowledge_dir=env.path("KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"),
+        index_dir=env.path("INDEX_DIR", data_dir / "index"),
+        model_dir=env.path("MODEL_DIR", data_dir / "models"),
+        database_url=env.text("DATABASE_URL", f"sqlite:///{data_dir / 'assistant.db'}"),
+        tracker_store_url=env.text("TRACKER_STORE_URL", f"sqlite:///{data_dir / 'tracker.db'}"),
+        redis_url=env.text("REDIS_URL", ""),
+        embedding_model=env.text("EMBEDDING_MODEL", _default_embedding_model()),
+        retrieval_threshold=env.number("RETRIEVAL_THRESHOLD", -1.0),
+        ann_threshold=env.integer("INDEX_ANN_THRESHOLD", 50_000),
+        index_kind=env.text("INDEX_KIND", "auto"),
+        index_poll_seconds=env.number("INDEX_POLL_SECONDS", 2.0),
+        max_input_chars=env.integer("MAX_INPUT_CHARS", 2000),
+        log_level=env.text("LOG_LEVEL", "INFO").upper(),
+        data_key=env.text("DATA_KEY", ""),
+        staff_tokens=parse_staff_tokens(env.raw("STAFF_TOKENS")),
+        wechat_token=env.text("WECHAT_TOKEN", ""),
+        wechat_appid=env.text("WECHAT_APPID", ""),
+        wechat_secret=env.text("WECHAT_SECRET", ""),
+        wechat_aes_key=env.text("WECHAT_AES_KEY", ""),
+        wechat_api_base=env.text("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+        wecom_corp_id=env.text("WECOM_CORP_ID", ""),
+        wecom_agent_id=env.text("WECOM_AGENT_ID", ""),
+        wecom_secret=env.text("WECOM_SECRET", ""),
+        wecom_token=env.text("WECOM_TOKEN", ""),
+        wecom_aes_key=env.text("WECOM_AES_KEY", ""),
+        wecom_api_base=env.text("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
     )
 
 
