@@ -1,0 +1,148 @@
+"""``python -m index bench``: latency, build throughput and memory figures (printed, never asserted).
+
+* Real knowledge base: per-query latency of the embedding alone, of the search alone (query
+  vector already cached), of both together, and of BM25 alone as a baseline.
+* Synthetic 100k-chunk collection (random unit vectors; only the vector index is exercised):
+  flat vs HNSW build time, search latency and HNSW recall@10 against the exact answer.
+* Build throughput: a full re-embedding build of the knowledge base copied several times into a
+  temporary directory (chunks/s and seconds per 1,000 chunks).
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from core.settings import Settings
+
+from .builder import build_index
+from .documents import load_documents
+from .encoder import get_encoder
+from .searcher import Searcher
+from .vectors import build_vector_index, load_vector_index, save_vector_index, search_vectors
+
+
+def _rss_mib() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _percentiles(samples_s: list[float]) -> str:
+    ms = np.asarray(samples_s) * 1000
+    return f"p50 {np.percentile(ms, 50):6.2f} ms   p95 {np.percentile(ms, 95):6.2f} ms   (n={len(ms)})"
+
+
+def _time(fn, items) -> list[float]:
+    samples = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def bench_real(cfg: Settings, queries: list[str], repeats: int = 3) -> list[str]:
+    searcher = Searcher(cfg)
+    encoder = get_encoder(cfg.embedding_model)
+    for q in queries[:5]:  # warm-up: first calls allocate
+        searcher.search(q)
+        searcher.search(q, mode="keyword")
+    batch = queries * repeats
+
+    def embed(q: str) -> None:
+        encoder.encode([q])
+
+    def search_cold(q: str) -> None:
+        encoder._query_cache.clear()  # noqa: SLF001 - measure embedding + search together
+        searcher.search(q)
+
+    embedding = _time(embed, batch)
+    together = _time(search_cold, batch)
+    search_only = _time(searcher.search, batch)  # the query vectors are cached by now
+    keyword_only = _time(lambda q: searcher.search(q, mode="keyword"), batch)
+    manifest = searcher._version.manifest  # noqa: SLF001
+    counts = manifest["counts"]
+    return [
+        f"real knowledge base: {counts['documents']} documents, {counts['chunks']} chunks, {counts['rows']} rows "
+        f"({manifest['index_kind']}), {len(queries)} distinct queries x {repeats}",
+        f"  embedding only      {_percentiles(embedding)}",
+        f"  search only         {_percentiles(search_only)}",
+        f"  embedding + search  {_percentiles(together)}",
+        f"  BM25 only           {_percentiles(keyword_only)}",
+        f"  RSS after loading model and index: {_rss_mib():.0f} MiB",
+    ]
+
+
+def bench_synthetic(rows: int = 100_000, dim: int = 512, queries: int = 300, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((rows, dim), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    picks = rng.choice(rows, size=queries, replace=False)
+    noisy = vectors[picks] + 0.08 * rng.standard_normal((queries, dim), dtype=np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    lines = [f"synthetic collection: {rows:,} rows x {dim} dims (random unit vectors), {queries} queries"]
+    exact: list[np.ndarray] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("flat", "hnsw"):
+            rss_before = _rss_mib()
+            started = time.perf_counter()
+            index = build_vector_index(vectors, kind)
+            save_vector_index(index, Path(tmp) / f"{kind}.faiss")
+            index = load_vector_index(Path(tmp) / f"{kind}.faiss")  # as the searcher sees it
+            built = time.perf_counter() - started
+            results = []
+
+            def query(i: int) -> None:
+                results.append(search_vectors(index, noisy[i], 10)[0])
+
+            samples = _time(query, range(queries))
+            if kind == "flat":
+                exact = results
+                extra = ""
+            else:
+                recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(results, exact)])
+                extra = f"   recall@10 {recall:.3f}"
+            lines.append(f"  {kind:<5} build {built:6.1f} s   {_percentiles(samples)}{extra}   "
+                         f"+{_rss_mib() - rss_before:.0f} MiB")
+            del index
+    return lines
+
+
+def bench_build(cfg: Settings, copies: int = 5) -> list[str]:
+    """Full build (every chunk embedded) of ``copies`` copies of the knowledge base."""
+    documents = load_documents(cfg.knowledge_dir).documents
+    with tempfile.TemporaryDirectory() as tmp:
+        knowledge = Path(tmp) / "knowledge"
+        knowledge.mkdir()
+        for path in sorted(cfg.knowledge_dir.glob("*.md")):
+            if path.stem in {d.doc_id for d in documents}:
+                for copy in range(copies):
+                    shutil.copy(path, knowledge / f"{path.stem}-copy{copy}.md")
+        temp_cfg = dataclasses.replace(cfg, knowledge_dir=knowledge, index_dir=Path(tmp) / "index")
+        report = build_index(temp_cfg, full=True)
+    per_second = report.chunks / report.seconds
+    return [
+        f"build throughput (full re-embed of the knowledge base x{copies}: {report.documents} documents, "
+        f"{report.chunks} chunks, {report.questions} questions, {report.embedded_texts} texts embedded)",
+        f"  {report.seconds:.1f} s total   {per_second:.1f} chunks/s   {1000 / per_second:.1f} s per 1,000 chunks",
+    ]
+
+
+def run(cfg: Settings, queries: list[str], synthetic_rows: int) -> str:
+    lines = [f"CPU cores: {psutil.cpu_count()}   RSS at start: {_rss_mib():.0f} MiB"]
+    lines += bench_real(cfg, queries)
+    lines += bench_build(cfg)
+    if synthetic_rows:
+        lines += bench_synthetic(synthetic_rows)
+    lines.append(f"peak RSS of this process (bench included): {_peak_rss_mib():.0f} MiB")
+    return "\n".join(lines)
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,107 @@
+"""The sentence-embedding model: loaded lazily, once per process, shared by building and searching.
+
+The model is a setting (``EMBEDDING_MODEL``: a local directory or a model name), because the
+default m3e-small is licensed for non-commercial research only and deployments swap in another
+Chinese model. :func:`model_id` names the model without loading it (cheap enough for
+``is_stale`` at start-up); it is stored in every manifest and is part of the embedding-cache key,
+so switching models re-embeds everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+_WEIGHT_SUFFIXES = (".bin", ".safetensors", ".onnx", ".pt")
+_QUERY_CACHE_SIZE = 512
+
+
+def model_id(model: str) -> str:
+    """``<dir name>@<fingerprint>`` for a local model directory, else the model name itself.
+
+    The fingerprint covers the configuration files and the names and sizes of the weight files,
+    so replacing the weights under the same path still changes the id.
+    """
+    path = Path(model)
+    if not path.is_dir():
+        return model
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        relative = file.relative_to(path).as_posix()
+        digest.update(relative.encode())
+        if file.suffix in _WEIGHT_SUFFIXES:
+            digest.update(str(file.stat().st_size).encode())
+        elif file.suffix == ".json":
+            digest.update(file.read_bytes())
+    return f"{path.name}@{digest.hexdigest()[:12]}"
+
+
+class Encoder:
+    """Normalised float32 embeddings. Calls are serialised: HF fast tokenizers are not re-entrant."""
+
+    def __init__(self, model: str):
+        self.model_id = model_id(model)
+        self._model = _load_quietly(model)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
+        self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.texts_encoded = 0  # counter for build reports and tests
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+            self.texts_encoded += len(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query vector; recent queries are cached (answer extraction re-uses the search's)."""
+        with self._lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > _QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vector
+
+
+def _load_quietly(model: str):
+    """Load a SentenceTransformer without transformers' load report and progress bar (m3e's
+    checkpoint carries an unused ``position_ids`` buffer that is reported on every start)."""
+    from sentence_transformers import SentenceTransformer  # heavy: imported on first use
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(model, device="cpu")
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+_encoders: dict[str, Encoder] = {}
+_encoders_lock = threading.Lock()
+
+
+def get_encoder(model: str) -> Encoder:
+    """The process-wide encoder for ``model`` (loaded on the first call, ~10-20 s cold)."""
+    with _encoders_lock:
+        encoder = _encoders.get(model)
+        if encoder is None:
+            encoder = _encoders[model] = Encoder(model)
+        return encoder

@@ -1,0 +1,227 @@
+"""Hybrid search over the current index version, with a confidence decision.
+
+A :class:`Searcher` holds one immutable loaded version at a time. ``search`` takes a reference
+to that version once and uses nothing else, so ``maybe_reload`` can swap in a newer version
+while queries run: in-flight searches finish on the version they started with.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.settings import Settings, settings as default_settings
+from core.textnorm import normalize
+
+from . import store
+from .chunking import Chunk
+from .encoder import get_encoder, model_id
+from .fusion import MODES, ScoredChunks, fuse
+from .keywords import KeywordIndex, tokenize
+from .vectors import load_vector_index, search_vectors
+
+log = logging.getLogger(__name__)
+EXACT_DENSE_ROWS = 20_000  # below this, flat indexes score every row (exact per-chunk maxima)
+ANN_CANDIDATE_ROWS = 256
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage. ``score`` is the fused 0..1 score; ``dense`` the calibrated cosine and
+    ``keyword`` the normalised BM25 (both 0..1); ``bm25`` the raw BM25 score."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    citation: str
+    text: str
+    sentences: tuple[str, ...]
+    source: str
+    issuer: str
+    date: str
+    url: str
+    region: str
+    score: float
+    dense: float
+    keyword: float
+    bm25: float
+    version: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    confidence: float
+    threshold: float
+    confident: bool
+    version: str | None
+
+    @property
+    def best(self) -> Hit | None:
+        """The top hit when the searcher is confident, else None ("not sure")."""
+        return self.hits[0] if self.confident and self.hits else None
+
+
+class _Version:
+    """Everything one published version needs at query time, loaded into memory."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.manifest = store.read_manifest(path)
+        self.name: str = self.manifest["version"]
+        records = json.loads((path / store.CHUNKS).read_text(encoding="utf-8"))
+        self.chunks = [Chunk(**{**r, "sentences": tuple(r["sentences"])}) for r in records["chunks"]]
+        self.chunk_positions = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.question_texts: list[str] = records["questions"]
+        self.question_docs: list[str] = records["question_docs"]
+        self.row_chunks = np.load(path / store.ROWS)
+        self.dense = load_vector_index(path / store.DENSE)
+        self.keywords = KeywordIndex.load(path / store.KEYWORDS)
+        with np.load(path / store.QUESTIONS) as questions:
+            self.question_vectors = questions["vectors"]
+            self.question_chunks = questions["chunks"]
+        self.dense_background: float = float(self.manifest.get("dense_background", 0.0))
+
+    @property
+    def empty(self) -> bool:
+        return not self.chunks
+
+    def chunk_vector(self, chunk_index: int) -> np.ndarray:
+        return self.dense.reconstruct(int(chunk_index))
+
+
+def _load_current(index_dir: Path, attempts: int = 3) -> _Version | None:
+    """Load the version ``CURRENT`` names; re-read the pointer if that version was just collected."""
+    for _ in range(attempts):
+        name = store.current_version(index_dir)
+        if name is None:
+            return None
+        try:
+            return _Version(store.version_path(index_dir, name))
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(f"index version named by {index_dir / 'CURRENT'} kept disappearing")
+
+
+class Searcher:
+    """Reader of the index. Thread-safe; cheap to keep for the life of a process."""
+
+    def __init__(self, cfg: Settings | None = None):
+        self._cfg = cfg or default_settings()
+        self._reload_lock = threading.Lock()
+        self._version = self._checked(_load_current(self._cfg.index_dir))
+
+    def _checked(self, version: _Version | None) -> _Version | None:
+        if version is not None and version.manifest["model_id"] != model_id(self._cfg.embedding_model):
+            raise RuntimeError(
+                f"index version {version.name} was built with {version.manifest['model_id']}, but "
+                f"EMBEDDING_MODEL is {self._cfg.embedding_model}: run `python -m index build`"
+            )
+        return version
+
+    @property
+    def version(self) -> str | None:
+        current = self._version
+        return current.name if current else None
+
+    @property
+    def threshold(self) -> float:
+        return self._cfg.retrieval_threshold
+
+    def maybe_reload(self) -> bool:
+        """Swap to a newer published version if there is one (one small file read otherwise).
+
+        Never blocks on another thread's reload, never raises: on failure the old version stays.
+        """
+        current = self._version
+        name = store.current_version(self._cfg.index_dir)
+        if name is None or (current is not None and name == current.name):
+            return False
+        if not self._reload_lock.acquire(blocking=False):
+            return False
+        try:
+            fresh = self._checked(_load_current(self._cfg.index_dir))
+        except Exception:  # noqa: BLE001 - a bad new version must not break the running service
+            log.exception("could not load index version %s; keeping %s", name, self.version)
+            return False
+        finally:
+            self._reload_lock.release()
+        if fresh is None or (current is not None and fresh.name == current.name):
+            return False
+        self._version = fresh
+        log.info("switched to index version %s", fresh.name)
+        return True
+
+    def search(self, query: str, k: int = 5, *, mode: str = "hybrid") -> SearchResult:
+        """Rank passages for a citizen's question. ``mode`` ("hybrid", "dense", "keyword") exists
+        for evaluation; the assistant uses the default."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        version = self._version  # one version for the whole query, whatever reloads meanwhile
+        text = normalize(query, self._cfg.max_input_chars)
+        threshold = self._cfg.retrieval_threshold
+        if version is None or version.empty or not text:
+            return SearchResult(text, [], 0.0, threshold, False, version.name if version else None)
+        scored = self._score(version, text, mode)
+        order = np.argsort(-scored.fused, kind="stable")[:k]
+        hits = [self._hit(version, int(i), scored) for i in order]
+        confidence = float(scored.fused[order[0]])
+        return SearchResult(text, hits, confidence, threshold, confidence >= threshold, version.name)
+
+    def _score(self, version: _Version, text: str, mode: str) -> ScoredChunks:
+        n_chunks = len(version.chunks)
+        dense = np.full(n_chunks, np.nan, dtype=np.float32)
+        if mode != "keyword":
+            query_vector = get_encoder(self._cfg.embedding_model).encode_query(text)
+            exact = version.dense.ntotal <= EXACT_DENSE_ROWS and version.manifest["index_kind"] == "flat"
+            limit = version.dense.ntotal if exact else ANN_CANDIDATE_ROWS
+            rows, cosines = search_vectors(version.dense, query_vector, limit)
+            np.fmax.at(dense, version.row_chunks[rows], cosines)
+        keyword_raw = np.zeros(n_chunks, dtype=np.float32)
+        keyword_norm = np.zeros(n_chunks, dtype=np.float32)
+        if mode != "dense":
+            raw, norm = version.keywords.scores(tokenize(text))
+            np.maximum.at(keyword_raw, version.row_chunks, raw)
+            np.maximum.at(keyword_norm, version.row_chunks, norm)
+        return fuse(dense, keyword_norm, keyword_raw, version.dense_background, mode)
+
+    @staticmethod
+    def _hit(version: _Version, chunk_index: int, scored: ScoredChunks) -> Hit:
+        chunk = version.chunks[chunk_index]
+        return Hit(
+            chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
+            citation=chunk.citation, text=chunk.text, sentences=chunk.sentences, source=chunk.source,
+            issuer=chunk.issuer, date=chunk.date, url=chunk.url, region=chunk.region,
+            score=float(scored.fused[chunk_index]), dense=float(scored.dense[chunk_index]),
+            keyword=float(scored.keyword[chunk_index]), bm25=float(scored.bm25[chunk_index]),
+            version=version.name,
+        )
+
+    def related_questions(self, hit: Hit, k: int = 3, *, include_own: bool = False) -> list[str]:
+        """Up to ``k`` typical questions close to the hit's passage, one per document, for
+        quick-reply buttons. By default only other documents' questions (the hit's own document
+        was just answered); ``include_own`` also allows the hit's document (for "not sure" replies).
+        """
+        version = self._version
+        chunk_index = version.chunk_positions.get(hit.chunk_id) if version is not None else None
+        if chunk_index is None or not version.question_texts:
+            return []
+        similarity = version.question_vectors @ version.chunk_vector(chunk_index)
+        if include_own:  # a question that leads to this very passage comes first
+            similarity = similarity + (version.question_chunks == chunk_index)
+        chosen: list[str] = []
+        seen_docs = set() if include_own else {hit.doc_id}
+        for i in np.argsort(-similarity, kind="stable"):
+            doc = version.question_docs[int(i)]
+            if doc not in seen_docs:
+                seen_docs.add(doc)
+                chosen.append(version.question_texts[int(i)])
+                if len(chosen) == k:
+                    break
+        return chosen
