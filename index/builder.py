@@ -28,7 +28,7 @@ from .vectors import build_vector_index, resolve_kind, save_vector_index
 
 log = logging.getLogger(__name__)
 # Bump when the version layout or how rows are built changes (forces a rebuild).
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
 
 
 @dataclass
@@ -193,7 +193,10 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     all_chunk_vectors = np.vstack(chunk_vectors) if chunk_vectors else np.zeros((0, dim), np.float32)
     all_question_vectors = np.vstack(question_vectors) if question_vectors else np.zeros((0, dim), np.float32)
     chunk_docs = [c.doc_id for c in chunks]
-    chunk_tokens = [tokenize(c.index_text) for c in chunks]
+    # The keyword side also sees the document's tags: authors list there the terms a passage
+    # is about but may not repeat (缠访闹访, 打击报复 ...).
+    tags = {doc_id: " ".join(normalize(t) for t in entry["tags"]) for doc_id, entry in doc_entries.items()}
+    chunk_tokens = [tokenize(f"{c.index_text} {tags[c.doc_id]}") for c in chunks]
     background = background_similarity(all_question_vectors, question_docs, all_chunk_vectors, chunk_docs)
     question_chunks = _map_questions(
         question_texts, question_docs, all_question_vectors, chunk_docs, chunk_tokens, all_chunk_vectors, background
