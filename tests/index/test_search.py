@@ -1,0 +1,90 @@
+"""Searching: the confidence decision, answer extraction, citations and related questions."""
+from __future__ import annotations
+
+import pytest
+
+from core.settings import Settings
+from index import Searcher, extract_answer, format_citation
+
+
+@pytest.fixture
+def searcher(built: Settings) -> Searcher:
+    return Searcher(built)
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "个人所得税怎么申报", "推荐一家好吃的火锅店", "怎么办护照"])
+def test_off_topic_questions_fall_below_the_threshold(searcher: Searcher, question: str):
+    result = searcher.search(question)
+    assert not result.confident
+    assert result.best is None
+    assert result.confidence < result.threshold
+
+
+@pytest.mark.parametrize(
+    "question, doc_id",
+    [
+        ("建议被采纳了有没有奖励", "fx-suggestion"),
+        ("複查要在多長時間內申請", "fx-review"),  # Traditional characters
+        ("几个人一起去走访有人数限制吗", "fx-channels"),
+    ],
+)
+def test_on_topic_questions_are_answered_confidently(searcher: Searcher, question: str, doc_id: str):
+    result = searcher.search(question)
+    assert result.confident, result.confidence
+    assert result.best is not None and result.best.doc_id == doc_id
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= hit.dense <= 1.0 and 0.0 <= hit.keyword <= 1.0 for hit in result.hits)
+
+
+def test_empty_query_is_not_confident(searcher: Searcher):
+    result = searcher.search("   ")
+    assert result.hits == [] and not result.confident
+
+
+def test_searcher_without_an_index_answers_not_sure(kb: Settings):
+    result = Searcher(kb).search("复查要多久")
+    assert result.version is None and result.hits == [] and not result.confident
+
+
+def test_answer_is_the_answering_sentences_of_the_passage(searcher: Searcher, built: Settings):
+    question = "多人走访最多可以去几个代表"
+    hit = searcher.search(question).hits[0]
+    assert hit.chunk_id == "fx-channels#2"
+    answer = extract_answer(question, hit, cfg=built)
+    assert "代表人数不超过5人" in answer
+    assert len(answer) <= 180
+    assert answer != hit.text  # not the whole passage
+    # only sentences of the passage, in their original order
+    kept = [s for s in hit.sentences if s in answer]
+    assert "".join(kept) == answer.replace("；", "")
+
+
+def test_long_answer_is_capped(searcher: Searcher, built: Settings):
+    hit = searcher.search("复核的期限").hits[0]
+    assert len(extract_answer("复核的期限", hit, max_chars=30, cfg=built)) <= 30
+
+
+def test_citation_names_the_article_when_the_heading_has_one(searcher: Searcher):
+    hit = searcher.search("复查要在多长时间内申请").hits[0]
+    assert hit.chunk_id == "fx-review#0"
+    assert format_citation(hit) == "来源：《信访工作条例》第三十五条"
+
+
+def test_citation_names_the_document_when_the_section_has_no_article(searcher: Searcher):
+    letter = next(h for h in searcher.search("来信要写明哪些内容", k=10).hits if h.chunk_id == "fx-channels#3")
+    assert format_citation(letter) == "来源：《信访工作条例》（中共中央、国务院，2022-05-01）"
+    about = next(h for h in searcher.search("什么是人民建议", k=10).hits if h.chunk_id == "fx-suggestion#0")
+    assert format_citation(about) == (
+        "来源：《上海市人民建议征集若干规定》（上海市人民代表大会常务委员会，2020-12-30） https://example.sh.gov.cn/rmjyzj"
+    )
+
+
+def test_related_questions_come_from_other_documents(searcher: Searcher):
+    hit = searcher.search("复查要在多长时间内申请").hits[0]
+    related = searcher.related_questions(hit, k=3)
+    review_questions = {"对信访处理意见不服怎么办？", "复查要在多长时间内申请？", "对复查意见还是不满意可以怎么办？"}
+    assert 1 <= len(related) <= 2  # the fixtures have only two other documents: one question each
+    assert not set(related) & review_questions
+    own = searcher.related_questions(hit, k=3, include_own=True)
+    assert own[0] in review_questions
