@@ -19,15 +19,19 @@ from core.settings import Settings
 CUSTOM_CHANNELS = ("bot.connectors.wechat.WeChatInput", "bot.connectors.wecom.WeComInput")
 
 
+# Rasa's SQL tracker store, masking mobile and ID numbers in stored transcripts.
+TRACKER_STORE_CLASS = "bot.tracker_store.RedactingSQLTrackerStore"
+
+
 def tracker_store_config(url: str) -> dict[str, Any] | None:
-    """Rasa's SQL tracker store for a database URL; ``memory`` keeps trackers in memory."""
+    """The tracker store for a database URL; ``memory`` keeps trackers in memory (tests, demos)."""
     if url == "memory":
         return None
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
+        return {"type": TRACKER_STORE_CLASS, "dialect": "sqlite", "db": parsed.database}
     config: dict[str, Any] = {
-        "type": "SQL",
+        "type": TRACKER_STORE_CLASS,
         "dialect": parsed.drivername,
         "url": parsed.host or "localhost",
         "db": parsed.database,

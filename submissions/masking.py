@@ -4,7 +4,10 @@ Masks keep the length recognisable but never enough to reconstruct the value.
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
+
+from core.textnorm import to_halfwidth_alnum
 
 
 def mask_mobile(mobile: Optional[str]) -> str:
@@ -51,3 +54,18 @@ def mask_address(address: Optional[str], keep: int = 6) -> str:
     if len(address) <= keep:
         return "*" * len(address)
     return address[:keep] + "***"
+
+
+# A mobile number or an 18-character ID number inside free text, written with or without
+# separators (spaces, dashes) between digit groups; not part of a longer run of digits.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})[\s\-]?(\d{8})[\s\-]?(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s\-]?)?(1[3-9]\d)[\s\-]?(\d{4})[\s\-]?(\d{4})(?!\d)")
+
+
+def redact_personal_numbers(text: Optional[str]) -> str:
+    """Mask every mobile and ID number in free text (conversation transcripts, logs)."""
+    if not text:
+        return text or ""
+    text = to_halfwidth_alnum(text)
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number("".join(m.groups())), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_mobile("".join(m.groups())), text)

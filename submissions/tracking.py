@@ -39,3 +39,14 @@ def normalize_tracking_number(text: Optional[str]) -> Optional[str]:
 
 def kind_of(tracking_number: str) -> Kind:
     return Kind.PETITION if tracking_number.startswith(Kind.PETITION.prefix) else Kind.SUGGESTION
+
+
+_TRACKING_IN_TEXT = re.compile(r"(?<![A-Z0-9])(?:XF|JY)\d{8}[A-Z0-9]{6}(?![A-Z0-9])", re.ASCII)
+
+
+def find_tracking_number(text: Optional[str]) -> Optional[str]:
+    """The first tracking number written anywhere in ``text`` ("查一下 jy20261122k7q2mx 尾号…")."""
+    if not text:
+        return None
+    match = _TRACKING_IN_TEXT.search(to_halfwidth_alnum(text).upper())
+    return match.group(0) if match else None

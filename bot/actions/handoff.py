@@ -7,8 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 # Channels that understand it (the web widget, WeChat's customer-service transfer) hand the
-# conversation to staff; others ignore the custom payload and show the text.
-HANDOFF_PAYLOAD: Dict[Text, Any] = {"type": "handoff", "reason": "citizen_request"}
+# conversation to staff; others ignore the custom payload and show the text. Custom payloads are
+# wrapped in "data": Rasa's socket.io channel passes the payload's keys to its emit() call.
+HANDOFF_PAYLOAD: Dict[Text, Any] = {"data": {"type": "handoff", "reason": "citizen_request"}}
 
 
 def send_human_channels(dispatcher: CollectingDispatcher) -> None:

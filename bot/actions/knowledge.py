@@ -103,6 +103,14 @@ def send_not_sure(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> 
     dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
 
 
+def send_result(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> None:
+    """The answer with its source, or "not sure" with the ways to a person."""
+    if result.confident:
+        send_answer(dispatcher, result)
+    else:
+        send_not_sure(dispatcher, result)
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> Text:
         return "action_answer_question"
@@ -110,13 +118,10 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        result = await search(tracker.latest_message.get("text") or "")
-        if result.confident:
-            send_answer(dispatcher, result)
-        else:
-            send_not_sure(dispatcher, result)
+        send_result(dispatcher, await search(tracker.latest_message.get("text") or ""))
         return []
 
 
-# Load the model and the index while the action server starts, not on the first question.
-shared_searcher.get()
+# Load the model and the index, and run one search through every stage (tokeniser dictionary,
+# embedding, fusion, answer extraction), while the action server starts: not on the first question.
+_search_blocking("信访事项的办理期限")

@@ -23,7 +23,11 @@ ORIGINAL_TEXT_KEY = "original_text"
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
 class TextNormalizer(GraphComponent):
-    """Rewrites ``message.data["text"]`` in place; the untouched text is kept under ``original_text``."""
+    """Rewrites ``message.data["text"]`` in place; the untouched text is kept under ``original_text``.
+
+    Rasa puts the NLU text into ``parse_data``, so actions would otherwise only see the normalised
+    (and possibly capped) text; ``original_text`` is part of the output for the citizen's own words.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -60,7 +64,7 @@ class TextNormalizer(GraphComponent):
         normalised = normalize(text, self.max_chars)
         if normalised == text:
             return
-        message.set(ORIGINAL_TEXT_KEY, text)
+        message.set(ORIGINAL_TEXT_KEY, text, add_to_output=True)
         message.set(TEXT, normalised)
         if message.get(ENTITIES):
             message.set(ENTITIES, _realign(message.get(ENTITIES), text, normalised))

@@ -1,0 +1,98 @@
+"""The fields of the petition and suggestion forms: how each is asked, checked, kept and shown.
+
+Mobile, ID number and e-mail never sit in a slot in clear: slots are written to the tracker store,
+so these values are encrypted with the deployment's data key (the same key as the submissions
+store) and only decrypted in the action server when needed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Dict, Optional, Text, Tuple
+
+from core.settings import settings
+from submissions import SKIP, FieldResult
+from submissions import masking, validation
+from submissions.protection import DataProtector, resolve_data_key
+
+ENCRYPTED_PREFIX = "enc:"
+
+
+@dataclass(frozen=True)
+class FormField:
+    slot: Text
+    label: Text
+    validate: Callable[[Optional[str]], FieldResult]
+    # Words a citizen uses to name this field when correcting it ("修改手机号").
+    names: Tuple[Text, ...]
+    optional: bool = False
+    encrypted: bool = False
+    long_text: bool = False
+    show: Callable[[str], str] = lambda value: value
+
+
+def _show_long(value: str) -> str:
+    return value if len(value) <= 60 else f"{value[:60]}……（共{len(value)}字）"
+
+
+NAME = FormField("full_name", "姓名", validation.validate_name, ("姓名", "名字", "称呼"))
+MOBILE = FormField("mobile", "手机号码", validation.validate_mobile, ("手机", "电话", "号码"),
+                   encrypted=True, show=masking.mask_mobile)
+DISTRICT = FormField("district", "所在区", validation.validate_district, ("所在区", "区县", "哪个区", "区"))
+ADDRESS = FormField("address", "详细地址", validation.validate_address, ("地址", "住址"))
+ID_NUMBER = FormField("id_number", "身份证号码", validation.validate_id_number, ("身份证", "证件"),
+                      optional=True, encrypted=True, show=masking.mask_id_number)
+EMAIL = FormField("email", "电子邮箱", validation.validate_email, ("邮箱", "邮件", "email"),
+                  optional=True, encrypted=True, show=masking.mask_email)
+PETITION_CONTENT = FormField("petition_content", "事项内容", validation.validate_petition_content,
+                             ("事项内容", "内容", "事情", "经过"), long_text=True, show=_show_long)
+PETITION_REQUEST = FormField("petition_request", "诉求", validation.validate_request,
+                             ("诉求", "要求", "请求"), long_text=True, show=_show_long)
+SUGGESTION_TITLE = FormField("suggestion_title", "建议标题", validation.validate_title, ("标题", "题目"))
+SUGGESTION_CONTENT = FormField("suggestion_content", "建议内容", validation.validate_suggestion_content,
+                               ("建议内容", "内容", "建议"), long_text=True, show=_show_long)
+
+# In the order the forms ask them (after consent, before confirmation), as in the domain.
+PETITION_FIELDS: Tuple[FormField, ...] = (
+    NAME, MOBILE, DISTRICT, ADDRESS, ID_NUMBER, EMAIL, PETITION_CONTENT, PETITION_REQUEST,
+)
+SUGGESTION_FIELDS: Tuple[FormField, ...] = (
+    NAME, MOBILE, DISTRICT, EMAIL, SUGGESTION_TITLE, SUGGESTION_CONTENT,
+)
+FIELDS_BY_FORM: Dict[Text, Tuple[FormField, ...]] = {
+    "petition_form": PETITION_FIELDS,
+    "suggestion_form": SUGGESTION_FIELDS,
+}
+KIND_LABELS: Dict[Text, Text] = {"petition_form": "信访事项", "suggestion_form": "人民建议"}
+CONTROL_SLOTS: Tuple[Text, ...] = ("legal_route_checked", "consent", "confirm", "submission_key")
+ALL_FORM_SLOTS: Tuple[Text, ...] = tuple(
+    dict.fromkeys([f.slot for f in PETITION_FIELDS + SUGGESTION_FIELDS] + list(CONTROL_SLOTS))
+)
+
+
+@lru_cache(maxsize=1)
+def _protector() -> DataProtector:
+    cfg = settings()
+    return DataProtector(resolve_data_key(cfg.data_key, cfg.data_dir))
+
+
+def stored_value(field: FormField, value: str) -> str:
+    """What goes into the slot: encrypted for sensitive fields, the skip marker as is."""
+    if field.encrypted and value != SKIP:
+        return ENCRYPTED_PREFIX + _protector().encrypt(value)
+    return value
+
+
+def plain_value(slot_value: Optional[str]) -> Optional[str]:
+    """The value a slot holds, decrypted if needed; None for an empty or skipped field."""
+    if slot_value is None or slot_value == SKIP:
+        return None
+    if slot_value.startswith(ENCRYPTED_PREFIX):
+        return _protector().decrypt(slot_value[len(ENCRYPTED_PREFIX):])
+    return slot_value
+
+
+def shown_value(field: FormField, slot_value: Optional[str]) -> str:
+    """How the confirmation summary shows a field (masked where sensitive)."""
+    value = plain_value(slot_value)
+    return field.show(value) if value else "未填写"

@@ -1,0 +1,131 @@
+"""What a citizen's message means while a form is open.
+
+Inside a form almost everything is an answer: names, numbers, addresses and long descriptions
+the classifier was never trained on. Only a few things interrupt: a clear question, a request
+for a person, an emergency, a wish to cancel, or a correction of an earlier answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa_sdk import Tracker
+
+from bot.actions.form_fields import FormField
+from core.textnorm import normalize
+
+# Intents that suspend the form: the assistant handles them, then asks the same question again.
+QUESTION_INTENTS = frozenset({"ask_procedure", "ask_deadline"})
+CONFIDENT = 0.8
+# A long answer to a free-text question is content even when it mentions a question word.
+LONG_ANSWER_CHARS = 40
+
+_QUESTION_MARKERS = re.compile(r"[?？]|吗|呢|怎么|怎样|如何|多久|多长|多少|什么|哪|是否|能否|能不能|可不可以|几天|期限")
+_CANCEL = re.compile(r"^(我)?(要)?(取消|退出|不填了|不弄了|不办了|不搞了|不写了|算了|放弃|不提交了|不想提交了|不查了|停止|中止)")
+_CORRECTION = re.compile(r"修改|更改|改一下|改下|改成|改为|更正|填错|写错|输错|弄错|重新填|重填")
+_REFUSE = re.compile(r"不同意|不愿意|拒绝|不接受|^(不|否|不行|不要|不可以|no)[。！!.]?$", re.IGNORECASE)
+_AGREE = re.compile(r"^(我)?(同意|接受|好的?|可以|是的?|行|嗯+|确认|确定|没问题|yes|ok|agree)", re.IGNORECASE)
+_CONFIRM = re.compile(r"^(确认|确定|提交|是的?|对的?|没错|无误|没问题|好的?|可以|行|ok|yes)", re.IGNORECASE)
+_NOT_A_NAME_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities"})
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    text: Text  # as typed (validators and records keep the citizen's own words)
+    normalised: Text  # as the models see it (for keyword checks)
+    intent: Text
+    confidence: float
+
+    @classmethod
+    def latest(cls, tracker: Tracker) -> "UserTurn":
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        text = message.get("original_text") or message.get("text") or ""
+        return cls(text, normalize(text), intent.get("name") or "", float(intent.get("confidence") or 0.0))
+
+    def is_confident(self, *intents: Text) -> bool:
+        return self.intent in intents and self.confidence >= CONFIDENT
+
+    @property
+    def looks_like_question(self) -> bool:
+        return bool(_QUESTION_MARKERS.search(self.normalised))
+
+
+def is_long_answer(turn: UserTurn, field: Optional[FormField]) -> bool:
+    return bool(field and field.long_text and len(turn.normalised) >= 15)
+
+
+def wants_to_cancel(turn: UserTurn, field: Optional[FormField]) -> bool:
+    if is_long_answer(turn, field):  # a description that happens to start with "算了" is still content
+        return bool(_CANCEL.match(turn.normalised)) and len(turn.normalised) <= 12
+    return bool(_CANCEL.match(turn.normalised)) or turn.is_confident("stop")
+
+
+def interrupts(turn: UserTurn, field: Optional[FormField]) -> bool:
+    """Whether the message suspends the form (a question, a person, an emergency)."""
+    if turn.intent == "emergency":
+        return not is_long_answer(turn, field)
+    if turn.is_confident("request_human"):
+        return True
+    if turn.is_confident(*QUESTION_INTENTS) and turn.looks_like_question:
+        return not (field and field.long_text and len(turn.normalised) >= LONG_ANSWER_CHARS)
+    return False
+
+
+def is_refusal(turn: UserTurn) -> bool:
+    return bool(_REFUSE.search(turn.normalised))
+
+
+def is_agreement(turn: UserTurn) -> bool:
+    return bool(_AGREE.match(turn.normalised)) and not is_refusal(turn)
+
+
+def is_confirmation(turn: UserTurn) -> bool:
+    return bool(_CONFIRM.match(turn.normalised)) and not is_refusal(turn)
+
+
+def is_correction(turn: UserTurn, field: Optional[FormField]) -> bool:
+    return not is_long_answer(turn, field) and bool(_CORRECTION.search(turn.normalised))
+
+
+def field_named(turn: UserTurn, fields: Iterable[FormField]) -> Optional[FormField]:
+    """The field the message names ("手机号填错了" -> mobile); the longest matching name wins."""
+    best: Optional[FormField] = None
+    best_length = 0
+    for field in fields:
+        for name in field.names:
+            if name in turn.normalised and len(name) > best_length:
+                best, best_length = field, len(name)
+    return best
+
+
+def value_after_name(turn: UserTurn, field: FormField) -> Optional[Text]:
+    """The new value in a correction like "手机号改成13900001111", if the message carries one."""
+    text = turn.normalised
+    for marker in ("改成", "改为", "换成", "应该是", "是", "为", "：", ":"):
+        position = text.rfind(marker)
+        if position >= 0:
+            candidate = text[position + len(marker):].strip(" ，,。")
+            if candidate and not any(name in candidate for name in field.names):
+                return candidate
+    return None
+
+
+def seems_not_a_name(turn: UserTurn) -> bool:
+    return turn.is_confident(*_NOT_A_NAME_INTENTS) or turn.looks_like_question
+
+
+def is_resumed_after_interruption(events: List[Dict[Text, Any]], form_name: Text) -> bool:
+    """True when the form runs again after another action answered the latest message.
+
+    Then the latest message was already handled (a question, a request for a person) and must
+    not be read as an answer to the form's question.
+    """
+    own_actions = {"action_listen", "action_extract_slots", form_name, f"validate_{form_name}"}
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in own_actions:
+            return True
+    return False

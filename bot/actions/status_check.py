@@ -1,0 +1,62 @@
+"""Checking a submission's status with its tracking number and the mobile's last 4 digits.
+
+Every wrong combination gets the same reply, so nobody can probe which numbers exist; repeated
+failures from one conversation are slowed down by the store.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.filing import submission_store
+from submissions import LookupOutcome, LookupResult
+from submissions.timeutil import format_shanghai
+
+NOT_FOUND_REPLY = (
+    "没有找到与该查询编号和手机号码后4位相符的记录，请核对后再试。"
+    "查询编号以 XF 或 JY 开头，共16位；手机号码后4位为提交时所留号码。如有疑问，请拨打 12345 市民服务热线。"
+)
+
+
+def status_reply(result: LookupResult) -> Text:
+    if result.outcome is LookupOutcome.THROTTLED:
+        minutes = max(1, math.ceil(result.retry_after_seconds / 60))
+        return f"查询失败次数较多，为保护信息安全，请在{minutes}分钟后再试。"
+    if result.outcome is not LookupOutcome.FOUND or result.status is None or result.kind is None:
+        return NOT_FOUND_REPLY
+    lines = [
+        f"查询编号：{result.tracking_number}（{result.kind.label}）",
+        f"当前状态：{result.status.label}",
+    ]
+    if result.created_at is not None:
+        lines.append(f"提交时间：{format_shanghai(result.created_at)}")
+    if result.history:
+        lines.append("办理记录：" + "；".join(f"{e.changed_at_text} {e.label}" for e in result.history))
+    return "\n".join(lines)
+
+
+class ActionStartStatusCheck(Action):
+    def name(self) -> Text:
+        return "action_start_status_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]
+
+
+class ActionCheckStatus(Action):
+    def name(self) -> Text:
+        return "action_check_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        number, last4 = tracker.get_slot("tracking_number"), tracker.get_slot("mobile_last4")
+        if not number or not last4:
+            dispatcher.utter_message(response="utter_status_cancelled")
+        else:
+            result = await asyncio.to_thread(submission_store().lookup, number, last4, tracker.sender_id)
+            dispatcher.utter_message(text=status_reply(result))
+        return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]
