@@ -104,6 +104,9 @@ class Settings:
     wecom_token: str = field(repr=False, default="")
     wecom_aes_key: str = field(repr=False, default="")
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # WeChat waits 5 s for a passive reply; answers later than this go out through the
+    # customer-service message API instead.
+    wechat_reply_timeout: float = 4.5
 
     @property
     def action_endpoint_url(self) -> str:
@@ -153,6 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wecom_token=env.text("WECOM_TOKEN", ""),
         wecom_aes_key=env.text("WECOM_AES_KEY", ""),
         wecom_api_base=env.text("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+        wechat_reply_timeout=env.number("WECHAT_REPLY_TIMEOUT", 4.5),
     )
 
 

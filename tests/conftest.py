@@ -5,11 +5,13 @@ from typing import Iterator
 
 import pytest
 
+from tests.support import shared_env
 from tests.support.stack import RunningAssistant, running_assistant
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    """The real assistant (Rasa server + action server + web service), started once per session."""
-    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
+    """The real assistant (Rasa server, action server, web service), started once per session
+    with the shared test settings of ``tests/support/shared_env.py``."""
+    with running_assistant(tmp_path_factory.mktemp("assistant"), shared_env.ENV) as running:
         yield running
