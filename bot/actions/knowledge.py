@@ -1,9 +1,10 @@
 """Answers from the knowledge base: the sentences that answer, their source, related questions.
 
 One :class:`index.Searcher` serves the whole action server. It is created when the action server
-imports this module (so the first citizen does not wait for the model to load) and checks for a
-newer index version at most every ``INDEX_POLL_SECONDS``: knowledge that staff publish goes live
-without a restart, and a search in flight finishes on the version it started with.
+imports this module (so the first citizen does not wait for the model to load). A daemon thread
+checks for a newer index version every ``INDEX_POLL_SECONDS``, whether or not anyone is asking:
+knowledge that staff publish goes live without a restart, and a search in flight finishes on the
+version it started with.
 """
 from __future__ import annotations
 
@@ -35,12 +36,12 @@ class KnowledgeResult:
 
 
 class _SharedSearcher:
-    """The process's searcher, polling for new index versions without blocking queries."""
+    """The process's searcher; a background poller swaps it to new index versions."""
 
     def __init__(self) -> None:
         self._searcher: Optional[Searcher] = None
         self._lock = threading.Lock()
-        self._next_poll = 0.0
+        self._poller: Optional[threading.Thread] = None
 
     def get(self) -> Optional[Searcher]:
         with self._lock:
@@ -50,14 +51,31 @@ class _SharedSearcher:
                 except Exception:  # no index built yet, or a broken one: answer "not sure"
                     log.exception("knowledge index unavailable")
                     return None
-            elif time.monotonic() >= self._next_poll:
-                self._next_poll = time.monotonic() + settings().index_poll_seconds
-                try:
-                    if self._searcher.maybe_reload():
-                        log.info("knowledge index reloaded: %s", self._searcher.version)
-                except Exception:
-                    log.exception("could not load the new index version; keeping the current one")
             return self._searcher
+
+    def refresh(self) -> None:
+        """Swap to a newer published index version, if there is one (queries never wait)."""
+        searcher = self.get()
+        if searcher is None:
+            return
+        try:
+            if searcher.maybe_reload():
+                log.info("knowledge index reloaded: %s", searcher.version)
+        except Exception:
+            log.exception("could not load the new index version; keeping the current one")
+
+    def start_polling(self) -> None:
+        """Start the daemon thread that calls :meth:`refresh` every ``INDEX_POLL_SECONDS`` (once)."""
+        with self._lock:
+            if self._poller is None:
+                self._poller = threading.Thread(target=self._poll_forever, name="index-poller", daemon=True)
+                self._poller.start()
+
+    def _poll_forever(self) -> None:
+        interval = max(0.1, settings().index_poll_seconds)
+        while True:
+            time.sleep(interval)
+            self.refresh()
 
 
 shared_searcher = _SharedSearcher()
@@ -125,3 +143,4 @@ class ActionAnswerQuestion(Action):
 # Load the model and the index, and run one search through every stage (tokeniser dictionary,
 # embedding, fusion, answer extraction), while the action server starts: not on the first question.
 _search_blocking("信访事项的办理期限")
+shared_searcher.start_polling()
