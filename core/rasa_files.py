@@ -74,10 +74,14 @@ def available_channels() -> tuple[str, ...]:
     return tuple(c for c in CUSTOM_CHANNELS if importlib.util.find_spec(c.rsplit(".", 1)[0]) is not None)
 
 
+# Rasa's socketio channel with its session-persistence bug fixed; name() stays "socketio".
+SOCKETIO_CHANNEL = "bot.connectors.socketio.PersistentSocketIOInput"
+
+
 def credentials(channels: tuple[str, ...]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "rest": None,
-        "socketio": {
+        SOCKETIO_CHANNEL: {
             "user_message_evt": "user_uttered",
             "bot_message_evt": "bot_uttered",
             "session_persistence": True,
