@@ -28,7 +28,7 @@ from .vectors import build_vector_index, resolve_kind, save_vector_index
 
 log = logging.getLogger(__name__)
 # Bump when the version layout or how rows are built changes (forces a rebuild).
-BUILD_FORMAT = 2
+BUILD_FORMAT = 3
 
 
 @dataclass
@@ -55,32 +55,39 @@ class BuildReport:
 
 @dataclass
 class _Embedded:
-    chunk_vectors: np.ndarray
+    chunk_vectors: np.ndarray  # the passage in context (title, heading, text): retrieval rows
+    passage_vectors: np.ndarray  # heading and text only: which passage of its document a question means
     question_vectors: np.ndarray
     cache_key: str
     from_cache: bool
 
 
+# What one cache entry holds; part of the cache key, so a change re-embeds instead of misreading.
+_CACHE_VIEWS = "chunks+passages+questions"
+
+
 def _embed_document(
     encoder: Encoder, document: Document, chunks: list[Chunk], questions: list[str], cache: Path, use_cache: bool
 ) -> _Embedded:
-    key = store.cache_key(encoder.model_id, CHUNKER_VERSION, document.content_hash)
+    key = store.cache_key(encoder.model_id, f"{CHUNKER_VERSION}/{_CACHE_VIEWS}", document.content_hash)
     path = cache / f"{key}.npz"
     if use_cache and path.is_file():
         try:
             with np.load(path) as stored:
-                chunk_vectors, question_vectors = stored["chunks"], stored["questions"]
-            if len(chunk_vectors) == len(chunks) and len(question_vectors) == len(questions):
-                return _Embedded(chunk_vectors, question_vectors, key, True)
+                embedded = _Embedded(stored["chunks"], stored["passages"], stored["questions"], key, True)
+            if len(embedded.chunk_vectors) == len(chunks) and len(embedded.question_vectors) == len(questions):
+                return embedded
         except (OSError, ValueError, KeyError):
             log.warning("ignoring unreadable embedding cache entry %s", path)
-    vectors = encoder.encode([c.index_text for c in chunks] + questions)
-    chunk_vectors, question_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
+    n = len(chunks)
+    vectors = encoder.encode([c.index_text for c in chunks] + [c.passage_text for c in chunks] + questions)
+    embedded = _Embedded(vectors[:n], vectors[n : 2 * n], vectors[2 * n :], key, False)
     cache.mkdir(parents=True, exist_ok=True)
     partial = cache / f".{key}.{time.time_ns()}.npz"
-    np.savez(partial, chunks=chunk_vectors, questions=question_vectors)
+    np.savez(partial, chunks=embedded.chunk_vectors, passages=embedded.passage_vectors,
+             questions=embedded.question_vectors)
     partial.replace(path)
-    return _Embedded(chunk_vectors, question_vectors, key, False)
+    return embedded
 
 
 def _fingerprint(cfg: Settings) -> dict:
@@ -162,6 +169,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
 
     chunks: list[Chunk] = []
     chunk_vectors: list[np.ndarray] = []
+    passage_vectors: list[np.ndarray] = []
     question_texts: list[str] = []
     question_docs: list[str] = []
     question_vectors: list[np.ndarray] = []
@@ -176,6 +184,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
         (report.reused_documents if embedded.from_cache else report.embedded_documents).append(document.doc_id)
         chunks.extend(doc_chunks)
         chunk_vectors.append(embedded.chunk_vectors)
+        passage_vectors.append(embedded.passage_vectors)
         question_texts.extend(questions)
         question_docs.extend([document.doc_id] * len(questions))
         question_vectors.append(embedded.question_vectors)
@@ -192,6 +201,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     dim = encoder.dim
     all_chunk_vectors = np.vstack(chunk_vectors) if chunk_vectors else np.zeros((0, dim), np.float32)
     all_question_vectors = np.vstack(question_vectors) if question_vectors else np.zeros((0, dim), np.float32)
+    all_passage_vectors = np.vstack(passage_vectors) if passage_vectors else np.zeros((0, dim), np.float32)
     chunk_docs = [c.doc_id for c in chunks]
     # The keyword side also sees the document's tags: authors list there the terms a passage
     # is about but may not repeat (缠访闹访, 打击报复 ...).
@@ -199,7 +209,8 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     chunk_tokens = [tokenize(f"{c.index_text} {tags[c.doc_id]}") for c in chunks]
     background = background_similarity(all_question_vectors, question_docs, all_chunk_vectors, chunk_docs)
     question_chunks = _map_questions(
-        question_texts, question_docs, all_question_vectors, chunk_docs, chunk_tokens, all_chunk_vectors, background
+        question_texts, question_docs, all_question_vectors, chunk_docs,
+        [tokenize(c.passage_text) for c in chunks], all_passage_vectors, background,
     )
     # Row r of the dense and keyword indexes is a chunk (r < len(chunks)) or a typical question;
     # rows.npy maps every row to the chunk it stands for.
@@ -249,12 +260,17 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
 
 def _map_questions(
     questions: list[str], question_docs: list[str], question_vectors: np.ndarray,
-    chunk_docs: list[str], chunk_tokens: list[list[str]], chunk_vectors: np.ndarray, background: float,
+    chunk_docs: list[str], passage_tokens: list[list[str]], passage_vectors: np.ndarray, background: float,
 ) -> np.ndarray:
-    """For each typical question, the chunk of its own document the searcher would rank first."""
+    """For each typical question, the passage of its own document that answers it best.
+
+    Scored like a search (calibrated cosine + normalised BM25), but on the passages without the
+    document title: every chunk of a document shares the title, so it cannot tell them apart,
+    and with it a short chunk is little more than the title and attracts every question.
+    """
     if not questions:
         return np.zeros(0, dtype=np.int64)
-    keywords = KeywordIndex.build(chunk_tokens)
+    keywords = KeywordIndex.build(passage_tokens)
     doc_ranges: dict[str, tuple[int, int]] = {}
     for position, doc in enumerate(chunk_docs):  # a document's chunks are consecutive
         first, _ = doc_ranges.get(doc, (position, position))
@@ -263,7 +279,7 @@ def _map_questions(
     for i, (question, doc) in enumerate(zip(questions, question_docs)):
         first, end = doc_ranges[doc]
         keyword = keywords.scores(tokenize(question))[1][first:end]
-        cosines = chunk_vectors[first:end] @ question_vectors[i]
+        cosines = passage_vectors[first:end] @ question_vectors[i]
         mapped[i] = first + int(np.argmax(fuse(cosines, keyword, keyword, background, "hybrid").fused))
     return mapped
 

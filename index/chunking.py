@@ -54,6 +54,11 @@ class Chunk:
         return join_sentences(self.sentences)
 
     @property
+    def passage_text(self) -> str:
+        """The passage under its own heading, without the document title."""
+        return f"{self.section}：{self.text}" if self.section else self.text
+
+    @property
     def index_text(self) -> str:
         """What the embedding model and BM25 see: the passage in the context of its headings."""
         heading = f"{self.title} {self.section}".strip() if self.section else self.title
