@@ -113,9 +113,12 @@ class Searcher:
     """Reader of the index. Thread-safe; cheap to keep for the life of a process."""
 
     def __init__(self, cfg: Settings | None = None):
+        """Open the current version (if any) and load the embedding model, so that the first
+        question does not wait for it. Raises if the index was built with another model."""
         self._cfg = cfg or default_settings()
         self._reload_lock = threading.Lock()
         self._version = self._checked(_load_current(self._cfg.index_dir))
+        self._encoder = get_encoder(self._cfg.embedding_model)
 
     def _checked(self, version: _Version | None) -> _Version | None:
         if version is not None and version.manifest["model_id"] != model_id(self._cfg.embedding_model):
@@ -178,7 +181,7 @@ class Searcher:
         n_chunks = len(version.chunks)
         dense = np.full(n_chunks, np.nan, dtype=np.float32)
         if mode != "keyword":
-            query_vector = get_encoder(self._cfg.embedding_model).encode_query(text)
+            query_vector = self._encoder.encode_query(text)
             exact = version.dense.ntotal <= EXACT_DENSE_ROWS and version.manifest["index_kind"] == "flat"
             limit = version.dense.ntotal if exact else ANN_CANDIDATE_ROWS
             rows, cosines = search_vectors(version.dense, query_vector, limit)
