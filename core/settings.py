@@ -40,6 +40,16 @@ class _Environment:
         except ValueError as exc:
             raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc
 
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.raw(name).lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"setting {name} must be 1/0 (true/false), got {raw!r}")
+
     def path(self, name: str, default: Path) -> Path:
         raw = self.raw(name)
         path = Path(raw).expanduser() if raw else default
@@ -107,6 +117,12 @@ class Settings:
     # WeChat waits 5 s for a passive reply; answers later than this go out through the
     # customer-service message API instead.
     wechat_reply_timeout: float = 4.5
+    # Largest text message (UTF-8 bytes) the WeChat and WeCom channels send; longer answers are
+    # split. Tencent documents 2048 bytes for WeCom; the Official Account limit is undocumented.
+    wechat_text_max_bytes: int = 1800
+    # Hand a conversation to the Official Account's customer-service staff (transfer_customer_service)
+    # after sending the handoff text.
+    wechat_transfer_to_kf: bool = False
 
     @property
     def action_endpoint_url(self) -> str:
@@ -157,6 +173,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wecom_aes_key=env.text("WECOM_AES_KEY", ""),
         wecom_api_base=env.text("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
         wechat_reply_timeout=env.number("WECHAT_REPLY_TIMEOUT", 4.5),
+        wechat_text_max_bytes=env.integer("WECHAT_TEXT_MAX_BYTES", 1800),
+        wechat_transfer_to_kf=env.flag("WECHAT_TRANSFER_TO_KF", False),
     )
 
 
