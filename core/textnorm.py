@@ -53,8 +53,15 @@ def clean_whitespace(text: str) -> str:
 
 
 def cap_length(text: str, max_chars: int) -> str:
-    """Keep the first ``max_chars`` characters (the assistant still answers a capped message)."""
-    return text if max_chars <= 0 or len(text) <= max_chars else text[:max_chars]
+    """At most ``max_chars`` characters: the start and the end of a longer message.
+
+    A long pasted story usually ends with the actual question, so both ends are kept.
+    """
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    head = max_chars // 3
+    tail = max_chars - head - 1
+    return f"{text[:head]}…{text[-tail:]}"
 
 
 def normalize(text: str | None, max_chars: int = 0) -> str:

@@ -37,11 +37,12 @@ def _files_under(path: Path) -> list[Path]:
     )
 
 
-def training_fingerprint(inputs: tuple[Path, ...] = TRAINING_INPUTS) -> str:
+def training_fingerprint(inputs: tuple[Path, ...] = TRAINING_INPUTS, root: Path = PROJECT_ROOT) -> str:
+    """Hash of the Rasa version and of every input file's path (relative to ``root``) and content."""
     digest = hashlib.sha256(f"rasa=={importlib.metadata.version('rasa')}".encode())
-    for root in inputs:
-        for file in _files_under(root):
-            digest.update(str(file.relative_to(PROJECT_ROOT)).encode())
+    for location in inputs:
+        for file in _files_under(location):
+            digest.update(str(file.relative_to(root)).encode())
             digest.update(b"\0")
             digest.update(file.read_bytes())
             digest.update(b"\0")

@@ -103,3 +103,25 @@ def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None
             yield RunningAssistant(settings, env, log_path)
         finally:
             launcher.stop(services)
+
+
+class Conversation:
+    """One citizen talking to the running assistant through the REST channel."""
+
+    def __init__(self, assistant: RunningAssistant, sender: str | None = None):
+        self.assistant = assistant
+        self.sender = sender or new_sender()
+        self.messages: list[dict[str, Any]] = []
+
+    def say(self, text: str) -> str:
+        """Send one message; return the reply's text and button titles (as converse.py reads them)."""
+        self.messages = self.assistant.send(text, self.sender)
+        return reply_text(self.messages)
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [b for m in self.messages for b in m.get("buttons") or []]
+
+    @property
+    def custom_payloads(self) -> list[dict[str, Any]]:
+        return [m["custom"] for m in self.messages if m.get("custom")]
