@@ -123,6 +123,10 @@ class Settings:
     # Hand a conversation to the Official Account's customer-service staff (transfer_customer_service)
     # after sending the handoff text.
     wechat_transfer_to_kf: bool = False
+    # The Rasa server's address as citizens' browsers reach it (e.g. https://assistant.example.gov.cn),
+    # used by the demo page's widget and its Content-Security-Policy. Empty: the demo page's own
+    # host name with RASA_PORT (right for `make run` on one machine or a LAN).
+    public_rasa_url: str = ""
 
     @property
     def action_endpoint_url(self) -> str:
@@ -175,6 +179,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wechat_reply_timeout=env.number("WECHAT_REPLY_TIMEOUT", 4.5),
         wechat_text_max_bytes=env.integer("WECHAT_TEXT_MAX_BYTES", 1800),
         wechat_transfer_to_kf=env.flag("WECHAT_TRANSFER_TO_KF", False),
+        public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
     )
 
 
