@@ -1,0 +1,147 @@
+// Wires the pieces: configuration, the remembered conversation, the Rasa session and the view.
+import { resolveConfig } from "./config.js";
+import { strings } from "./i18n.js";
+import { ChatView } from "./chat-view.js";
+import { RasaSession } from "./rasa-session.js";
+import { ConversationStore, openStorage } from "./transcript.js";
+
+// After this many failed reconnects in a row, say that the assistant is down (it keeps retrying).
+const ATTEMPTS_BEFORE_DOWN = 3;
+// A turn that produced no reply at all (e.g. a failed action) must not leave "typing" forever.
+const REPLY_WAIT_MS = 60000;
+
+/** Start the widget on the page; called by widget.js with its own <script> element. */
+export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheetUrl }) {
+  const config = resolveConfig(globalConfig, scriptElement, scriptUrl);
+  const t = strings(config.lang);
+  const key = `xinfang-widget:${config.server}`;
+  const store = new ConversationStore(openStorage("localStorage"), key, { idleMinutes: config.idleMinutes });
+  const tab = openStorage("sessionStorage"); // whether the panel was open, for reloads
+
+  const host = document.createElement("div");
+  host.id = "xinfang-widget";
+  host.style.display = "none"; // until the stylesheet has loaded
+  const root = host.attachShadow({ mode: "open" });
+  const stylesheet = document.createElement("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = stylesheetUrl;
+  stylesheet.addEventListener("load", () => host.style.removeProperty("display"));
+  stylesheet.addEventListener("error", () => host.style.removeProperty("display"));
+  root.appendChild(stylesheet);
+
+  let session = null;
+  let initSent = false;
+  let connected = false;
+  let awaitingReply = false;
+  let replyTimer = null;
+
+  const updateTyping = () => view.setTyping(awaitingReply && connected);
+  const expectReply = (on) => {
+    awaitingReply = on;
+    clearTimeout(replyTimer);
+    if (on) replyTimer = setTimeout(() => expectReply(false), REPLY_WAIT_MS);
+    updateTyping();
+  };
+
+  const render = (item) => {
+    if (item.role === "user") view.addUser(item.text);
+    else if (item.role === "bot") view.addBot(item.text);
+    else if (item.role === "handoff") view.addHandoff();
+    else view.addNote(item.text);
+  };
+
+  const sendInitPayload = () => {
+    if (initSent || !config.initPayload || store.items.length > 0) return;
+    initSent = true;
+    session.send(config.initPayload);
+    expectReply(true);
+  };
+
+  const ensureSession = () => {
+    if (session) return;
+    session = new RasaSession({
+      server: config.server,
+      socketPath: config.socketPath,
+      sessionId: store.sessionId,
+      onSession: (id, previous) => {
+        store.setSessionId(id);
+        if (previous && store.items.length > 0) {
+          // The stored session was refused (e.g. malformed): the assistant will not remember it.
+          view.addNote(t.newSessionNote);
+          store.add({ role: "note", text: t.newSessionNote });
+        }
+      },
+      onMessage: (message) => {
+        expectReply(false);
+        if (message.kind === "handoff") {
+          view.addHandoff();
+          store.add({ role: "handoff", text: "" });
+          return;
+        }
+        view.addBot(message.text);
+        view.showQuickReplies(message.quickReplies);
+        store.add({ role: "bot", text: message.text, quickReplies: message.quickReplies });
+      },
+      onStatus: (state, detail) => {
+        connected = state === "connected";
+        if (state === "connected") view.setStatus("");
+        else if (state === "connecting" && !view.status.textContent) view.setStatus("connecting", t.connecting);
+        else if (state === "disconnected") {
+          const down = !detail.everConnected || detail.attempt >= ATTEMPTS_BEFORE_DOWN;
+          view.setStatus(down ? "down" : "reconnecting", down ? t.down : t.reconnecting);
+        }
+        updateTyping();
+      },
+      onError: (error) => {
+        expectReply(false);
+        const text = t.serverError + (typeof error.message === "string" ? error.message : String(error.code || ""));
+        view.addNote(text);
+      },
+    });
+    session.start();
+  };
+
+  const view = new ChatView(root, config, t, {
+    onOpen: () => {
+      tab.setItem(`${key}:open`, "1");
+      ensureSession();
+      sendInitPayload();
+    },
+    onClose: () => tab.removeItem(`${key}:open`),
+    onSend: (payload, shownText) => {
+      ensureSession();
+      view.addUser(shownText);
+      store.add({ role: "user", text: shownText });
+      if (!session.send(payload)) {
+        view.addNote(t.outboxFull);
+        return;
+      }
+      if (!connected) view.addNote(t.queued);
+      expectReply(true);
+    },
+    onElderToggle: (on) => {
+      view.setElder(on);
+      store.elderMode = on;
+    },
+    onNewConversation: () => {
+      if (store.items.length > 0 && !window.confirm(t.confirmNewConversation)) return;
+      store.clear();
+      view.clearLog();
+      expectReply(false);
+      initSent = false;
+      if (session) session.reset();
+      sendInitPayload();
+    },
+  });
+
+  // Restore what the citizen saw before the reload; buttons only under a final bot message.
+  for (const item of store.items) render(item);
+  const last = store.items[store.items.length - 1];
+  if (last && last.role === "bot" && Array.isArray(last.quickReplies)) view.showQuickReplies(last.quickReplies);
+  view.setElder(store.elderMode);
+  view.setStatus("");
+
+  document.body.appendChild(host);
+  if (tab.getItem(`${key}:open`) === "1") view.open({ focus: false });
+  return view;
+}

@@ -1,0 +1,259 @@
+// The widget's DOM inside its shadow root: launcher button, chat panel (a non-modal dialog),
+// message log, quick replies, typing indicator, connection status and the message input.
+// Content is only ever inserted as text (see rich-text.js); no innerHTML anywhere.
+import { renderBotText, renderPlainText } from "./rich-text.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function element(doc, tag, { className, text, attrs } = {}) {
+  const el = doc.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  for (const [name, value] of Object.entries(attrs || {})) el.setAttribute(name, value);
+  return el;
+}
+
+function chatIcon(doc) {
+  const svg = doc.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("class", "xf-icon");
+  const path = doc.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+  svg.appendChild(path);
+  return svg;
+}
+
+export class ChatView {
+  /**
+   * @param root the shadow root to build in
+   * @param config resolved configuration (title, colours, lang, position)
+   * @param t the UI strings
+   * @param handlers onOpen(), onClose(), onSend(payload, shownText), onElderToggle(on), onNewConversation()
+   */
+  constructor(root, config, t, handlers) {
+    this.root = root;
+    this.doc = root.ownerDocument;
+    this.t = t;
+    this.handlers = handlers;
+    this.quickReplies = null;
+    this.build(config);
+  }
+
+  build(config) {
+    const { doc, t } = this;
+    const container = element(doc, "div", { className: `xf-root xf-${config.position}`, attrs: { lang: config.lang } });
+    container.style.setProperty("--xf-primary", config.primaryColor);
+    container.style.setProperty("--xf-on-primary", config.primaryTextColor);
+
+    this.launcher = element(doc, "button", {
+      className: "xf-launcher",
+      attrs: { type: "button", "aria-haspopup": "dialog", "aria-expanded": "false", "aria-controls": "xf-panel", "aria-label": t.launcherLabel },
+    });
+    this.launcher.append(chatIcon(doc), element(doc, "span", { text: t.launcher }));
+    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+
+    this.panel = element(doc, "section", {
+      className: "xf-panel",
+      attrs: { id: "xf-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "xf-title" },
+    });
+    this.panel.hidden = true;
+    this.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.close();
+      }
+    });
+
+    const header = element(doc, "header", { className: "xf-header" });
+    const title = element(doc, "h2", { className: "xf-title", text: config.title, attrs: { id: "xf-title" } });
+    this.elderButton = element(doc, "button", {
+      className: "xf-tool xf-elder-toggle",
+      text: t.elder,
+      attrs: { type: "button", "aria-pressed": "false", title: t.elderLabel },
+    });
+    this.elderButton.addEventListener("click", () => this.handlers.onElderToggle(!this.elderMode));
+    const newButton = element(doc, "button", {
+      className: "xf-tool xf-new",
+      text: t.newConversation,
+      attrs: { type: "button", title: t.newConversationLabel },
+    });
+    newButton.addEventListener("click", () => this.handlers.onNewConversation());
+    const closeButton = element(doc, "button", {
+      className: "xf-tool xf-close",
+      attrs: { type: "button", "aria-label": t.closeLabel, title: t.closeLabel },
+    });
+    closeButton.append(element(doc, "span", { text: "×", attrs: { "aria-hidden": "true" } }));
+    closeButton.addEventListener("click", () => this.close());
+    header.append(title, this.elderButton, newButton, closeButton);
+
+    this.status = element(doc, "p", { className: "xf-status", attrs: { role: "status" } });
+    this.log = element(doc, "div", {
+      className: "xf-log",
+      attrs: { role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.logLabel, tabindex: "0" },
+    });
+    this.typing = element(doc, "p", { className: "xf-typing", attrs: { role: "status" } });
+    this.typing.hidden = true;
+
+    const form = element(doc, "form", { className: "xf-compose" });
+    const label = element(doc, "label", { className: "xf-visually-hidden", text: t.inputLabel, attrs: { for: "xf-input" } });
+    this.input = element(doc, "textarea", {
+      className: "xf-input",
+      attrs: { id: "xf-input", rows: "1", maxlength: "2000", placeholder: t.placeholder, autocomplete: "off", enterkeyhint: "send" },
+    });
+    this.input.addEventListener("keydown", (event) => {
+      // Enter sends, Shift+Enter is a new line; Enter that confirms an IME candidate is not a send.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    this.input.addEventListener("input", () => this.fitInput());
+    const send = element(doc, "button", { className: "xf-send", text: t.send, attrs: { type: "submit" } });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    form.append(label, this.input, send);
+    const footer = element(doc, "p", { className: "xf-footer", text: t.footer });
+
+    this.panel.append(header, this.status, this.log, this.typing, form, footer);
+    container.append(this.panel, this.launcher);
+    this.container = container;
+    this.root.appendChild(container);
+  }
+
+  get isOpen() {
+    return !this.panel.hidden;
+  }
+
+  get elderMode() {
+    return this.container.classList.contains("xf-elder");
+  }
+
+  open({ focus = true } = {}) {
+    this.panel.hidden = false;
+    this.container.classList.add("xf-open");
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.scrollToEnd();
+    if (focus) this.input.focus();
+    this.handlers.onOpen();
+  }
+
+  close() {
+    if (!this.isOpen) return;
+    this.panel.hidden = true;
+    this.container.classList.remove("xf-open");
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.launcher.focus();
+    this.handlers.onClose();
+  }
+
+  submit() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.fitInput();
+    this.handlers.onSend(text, text);
+  }
+
+  fitInput() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+  }
+
+  setElder(on) {
+    this.container.classList.toggle("xf-elder", on);
+    this.elderButton.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  /** kind: "" (connected), "connecting", "reconnecting" or "down". */
+  setStatus(kind, text = "") {
+    this.status.dataset.kind = kind;
+    this.status.textContent = text;
+    this.status.hidden = !text;
+  }
+
+  setTyping(on) {
+    this.typing.hidden = !on;
+    this.typing.textContent = on ? this.t.typing : "";
+  }
+
+  message(role, speaker) {
+    const item = element(this.doc, "div", { className: `xf-msg xf-msg-${role}` });
+    item.append(element(this.doc, "span", { className: "xf-visually-hidden", text: speaker }));
+    const bubble = element(this.doc, "div", { className: "xf-bubble" });
+    item.append(bubble);
+    return { item, bubble };
+  }
+
+  append(item) {
+    this.log.appendChild(item);
+    this.scrollToEnd();
+  }
+
+  addUser(text) {
+    this.clearQuickReplies();
+    const { item, bubble } = this.message("user", this.t.you);
+    bubble.appendChild(renderPlainText(this.doc, text));
+    this.append(item);
+  }
+
+  addBot(text) {
+    const { item, bubble } = this.message("bot", this.t.assistant);
+    bubble.appendChild(renderBotText(this.doc, text, this.t.newWindow));
+    this.append(item);
+  }
+
+  addNote(text) {
+    const { item, bubble } = this.message("note", this.t.notice);
+    bubble.appendChild(renderPlainText(this.doc, text));
+    this.append(item);
+  }
+
+  /** The handoff payload: the human channels in short, with a call link for phones. */
+  addHandoff() {
+    const { item, bubble } = this.message("note", this.t.notice);
+    item.classList.add("xf-handoff");
+    item.setAttribute("role", "note");
+    const call = element(this.doc, "a", { className: "xf-call", text: this.t.handoffCall, attrs: { href: "tel:12345" } });
+    bubble.append(
+      element(this.doc, "strong", { text: this.t.handoffTitle }),
+      element(this.doc, "p", { text: this.t.handoffText }),
+      call,
+    );
+    this.append(item);
+  }
+
+  /** Buttons under the latest bot message; a click sends the payload and shows the title. */
+  showQuickReplies(replies) {
+    this.clearQuickReplies();
+    if (!replies || replies.length === 0) return;
+    const group = element(this.doc, "div", { className: "xf-quick-replies", attrs: { role: "group", "aria-label": this.t.quickRepliesLabel } });
+    for (const reply of replies) {
+      const button = element(this.doc, "button", { className: "xf-quick-reply", text: reply.title, attrs: { type: "button" } });
+      button.addEventListener("click", () => {
+        this.input.focus(); // the buttons are removed: keep the keyboard focus in the widget
+        this.handlers.onSend(reply.payload, reply.title);
+      });
+      group.appendChild(button);
+    }
+    this.quickReplies = group;
+    this.append(group);
+  }
+
+  clearQuickReplies() {
+    if (this.quickReplies) this.quickReplies.remove();
+    this.quickReplies = null;
+  }
+
+  clearLog() {
+    this.clearQuickReplies();
+    this.log.replaceChildren();
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+}

@@ -1,0 +1,79 @@
+// Message text -> DOM, without ever interpreting it as HTML: every piece of text becomes a text
+// node; http(s) URLs become links built with DOM APIs; a line starting with 来源： (the source
+// of a knowledge answer) gets its own citation element.
+
+export const SOURCE_PREFIX = "来源：";
+
+// A URL ends at whitespace, quotes, angle brackets or CJK punctuation / full-width forms.
+const URL_PATTERN = /https?:\/\/[^\s<>"'`\u3000-\u303f\uff00-\uffef]+/g;
+const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
+
+/** Split text into [{text}, {url, text}] segments; only http(s) URLs that parse become links. */
+export function splitLinks(text) {
+  const segments = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    const raw = match[0].replace(TRAILING_PUNCTUATION, "");
+    let url = null;
+    try {
+      url = new URL(raw);
+    } catch (_err) {
+      url = null;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) continue;
+    if (match.index > last) segments.push({ text: text.slice(last, match.index) });
+    segments.push({ url: url.href, text: raw });
+    last = match.index + raw.length;
+  }
+  if (last < text.length) segments.push({ text: text.slice(last) });
+  return segments;
+}
+
+/** Append ``text`` to ``parent`` as text nodes and safe links; returns parent.
+ * ``newWindowHint`` is read to screen-reader users after each link (it opens a new tab). */
+export function appendLinkedText(parent, text, newWindowHint) {
+  const doc = parent.ownerDocument;
+  for (const segment of splitLinks(text)) {
+    if (!segment.url) {
+      parent.appendChild(doc.createTextNode(segment.text));
+      continue;
+    }
+    const link = doc.createElement("a");
+    link.href = segment.url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = segment.text;
+    if (newWindowHint) {
+      const hint = doc.createElement("span");
+      hint.className = "xf-visually-hidden";
+      hint.textContent = newWindowHint;
+      link.appendChild(hint);
+    }
+    parent.appendChild(link);
+  }
+  return parent;
+}
+
+/** A bot message's body: one paragraph per line, the 来源： line as a citation. */
+export function renderBotText(doc, text, newWindowHint) {
+  const body = doc.createDocumentFragment();
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    if (line.trimStart().startsWith(SOURCE_PREFIX)) {
+      const source = doc.createElement("p");
+      source.className = "xf-source";
+      appendLinkedText(source, line.trim(), newWindowHint);
+      body.appendChild(source);
+    } else {
+      body.appendChild(appendLinkedText(doc.createElement("p"), line, newWindowHint));
+    }
+  }
+  return body;
+}
+
+/** A user's message: plain text, line breaks kept by CSS (white-space: pre-wrap). */
+export function renderPlainText(doc, text) {
+  const paragraph = doc.createElement("p");
+  paragraph.textContent = text;
+  return paragraph;
+}
