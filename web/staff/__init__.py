@@ -1,0 +1,57 @@
+"""The staff side of the web service: the knowledge console (``/staff/``) and its JSON API (``/api``).
+
+Staff update what the assistant knows without restarting anything: documents are saved as
+Markdown in ``KNOWLEDGE_DIR`` (every revision kept in ``<DATA_DIR>/knowledge_history``), the
+index is rebuilt incrementally in the background, and the action server picks up the new
+version by itself. See docs/staff-guide.md.
+
+Modules: ``auth`` (tokens), ``validation`` (ids, documents), ``documents`` + ``history``
+(repository, revisions), ``uploads`` (text extraction), ``publishing`` (background builds),
+``search`` (answer preview), ``audit`` (who did what), ``api`` and ``console`` (routes).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from web.app import SETTINGS_KEY
+
+from . import api, console
+from .services import STAFF_KEY, create_services
+
+log = logging.getLogger(__name__)
+_WARM_UP_KEY = web.AppKey("staff_warm_up", asyncio.Task)
+
+
+def register(app: web.Application) -> None:
+    """Add the console, the API and the background publisher to ``app``."""
+    app[STAFF_KEY] = create_services(app[SETTINGS_KEY])
+    api.add_routes(app)
+    console.add_routes(app)
+    app.on_startup.append(_start)
+    app.on_cleanup.append(_stop)
+
+
+async def _start(app: web.Application) -> None:
+    services = app[STAFF_KEY]
+    services.publisher.start()
+    # Load the model and the index now, so the first search from the console is quick.
+    app[_WARM_UP_KEY] = asyncio.create_task(asyncio.to_thread(_warm_up, services))
+
+
+def _warm_up(services) -> None:
+    try:
+        services.search.searcher()
+    except Exception:  # shown to staff when they search; the service itself keeps running
+        log.exception("could not load the knowledge index for the staff console")
+
+
+async def _stop(app: web.Application) -> None:
+    services = app[STAFF_KEY]
+    warm_up = app.get(_WARM_UP_KEY)
+    if warm_up is not None:
+        await warm_up
+    await asyncio.to_thread(services.publisher.stop)
+    services.audit.close()

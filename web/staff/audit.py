@@ -1,0 +1,75 @@
+"""Who changed which knowledge document, when and how: the ``audit_events`` table.
+
+The staff audit trail lives in one place: the same database (``DATABASE_URL``) and table as the
+submission store's audit events (exports that reveal personal data), so an administrator reviews
+every staff action together and backs it up with the rest of the data. Knowledge events use
+actions named ``knowledge.<what>``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from submissions.database import create_database_engine, create_schema
+from submissions.models import AuditEventRow
+
+log = logging.getLogger(__name__)
+ACTION_PREFIX = "knowledge."
+ACTOR_MAX, DETAIL_MAX = 64, 2000
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: str
+    actor: str
+    action: str
+    detail: str
+
+
+class AuditLog:
+    """Writes and reads knowledge audit events; the engine is created on first use."""
+
+    def __init__(self, database_url: str):
+        self._database_url = database_url
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def _ready_engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                engine = create_database_engine(self._database_url)
+                create_schema(engine)
+                self._engine = engine
+            return self._engine
+
+    def record(self, actor: str, what: str, detail: str) -> None:
+        """Commit one event; ``what`` is e.g. ``update`` (stored as ``knowledge.update``)."""
+        row = AuditEventRow(
+            at=dt.datetime.now(dt.timezone.utc), actor=" ".join(actor.split())[:ACTOR_MAX],
+            action=f"{ACTION_PREFIX}{what}"[:32], detail=detail[:DETAIL_MAX],
+        )
+        with Session(self._ready_engine(), future=True) as session, session.begin():
+            session.add(row)
+        log.info("audit: %s%s by %s (%s)", ACTION_PREFIX, what, actor, detail)
+
+    def recent(self, limit: int = 100, doc_id: str | None = None) -> list[AuditEntry]:
+        """Newest first; with ``doc_id``, only events about that document."""
+        query = select(AuditEventRow).where(AuditEventRow.action.like(f"{ACTION_PREFIX}%"))
+        if doc_id is not None:
+            query = query.where(AuditEventRow.detail.like(f"{doc_id} %"))
+        query = query.order_by(AuditEventRow.id.desc()).limit(limit)
+        with Session(self._ready_engine(), future=True) as session:
+            rows = session.execute(query).scalars().all()
+        return [AuditEntry(row.at.isoformat(timespec="seconds"), row.actor, row.action, row.detail) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None

@@ -1,0 +1,123 @@
+"""Request and response helpers of the staff API: JSON errors in Chinese, bounded bodies,
+revision preconditions (``If-Match`` / ``If-None-Match``) and the staff-only guard."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from web.app import SETTINGS_KEY
+
+from .auth import bearer_token, staff_name
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+STAFF_NAME = "staff_name"  # request key: the authenticated staff member's name
+READ_CHUNK_BYTES = 64 * 1024
+
+
+class ApiError(web.HTTPException):
+    """An error answered as ``{"error": code, "message": 中文说明, ...}``."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any):
+        self.status_code = status
+        body = json.dumps({"error": code, "message": message, **extra}, ensure_ascii=False)
+        super().__init__(text=body, content_type="application/json")
+
+
+def json_response(data: Any, status: int = 200, revision: str | None = None) -> web.Response:
+    response = web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+    if revision:
+        response.headers["ETag"] = f'"{revision}"'
+    return response
+
+
+def staff_only(handler: Handler) -> Handler:
+    """Answer 401 unless the request carries a configured staff token; else remember who it is."""
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        tokens = request.app[SETTINGS_KEY].staff_tokens
+        name = staff_name(bearer_token(request.headers.get("Authorization")), tokens)
+        if name is None:
+            if not tokens:
+                log.warning("staff API refused: STAFF_TOKENS is not configured")
+            error = ApiError(401, "unauthorized", "请先登录：缺少工作人员令牌，或令牌不正确。")
+            error.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
+            raise error
+        request[STAFF_NAME] = name
+        return await handler(request)
+
+    return guarded
+
+
+async def read_body(request: web.Request, limit: int, what: str) -> bytes:
+    """The whole body, refusing (413) anything over ``limit`` bytes without reading it all."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "too_large", f"{what}过大：最多 {_size(limit)}。")
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.read(READ_CHUNK_BYTES)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"{what}过大：最多 {_size(limit)}。")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: web.Request, limit: int) -> dict[str, Any]:
+    """A JSON object body; 400 with a clear message for anything else."""
+    raw = await read_body(request, limit, "请求内容")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, "bad_json", "请求内容不是有效的 JSON。") from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", "请求内容应是一个 JSON 对象，例如 {\"query\": \"…\"}。")
+    return data
+
+
+def text_field(data: dict[str, Any], name: str, max_chars: int, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApiError(400, "bad_field", f"字段 {name} 应是文字。")
+    value = value.strip()
+    if required and not value:
+        raise ApiError(422, "missing_field", f"请填写 {name}。")
+    if len(value) > max_chars:
+        raise ApiError(422, "too_long", f"字段 {name} 过长：最多 {max_chars} 个字。")
+    return value
+
+
+def if_match(request: web.Request, body_revision: Any = None) -> str | None:
+    """The revision the change is based on: the ``If-Match`` header, else ``base_revision``."""
+    header = request.headers.get("If-Match")
+    if header is not None:
+        value = header.strip()
+        if value.startswith("W/"):
+            value = value[2:]
+        value = value.strip('"')
+        if not value or value == "*" or "," in value:
+            raise ApiError(400, "bad_precondition", "If-Match 应是一个具体的版本标记（取自 ETag）。")
+        return value
+    if body_revision is None:
+        return None
+    if not isinstance(body_revision, str) or not body_revision.strip():
+        raise ApiError(400, "bad_precondition", "base_revision 应是文档的版本标记（revision）。")
+    return body_revision.strip()
+
+
+def wants_create(request: web.Request) -> bool:
+    """``If-None-Match: *``: the client means to create a new document."""
+    return request.headers.get("If-None-Match", "").strip() == "*"
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"

@@ -1,0 +1,42 @@
+"""The staff side's long-lived objects, created once per web application."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from core.settings import Settings
+
+from .audit import AuditLog
+from .documents import DocumentRepository
+from .publishing import Publisher
+from .search import SearchService
+
+
+def history_dir(cfg: Settings) -> Path:
+    """Where every saved revision is kept: beside the other data, outside ``KNOWLEDGE_DIR``."""
+    return cfg.data_dir / "knowledge_history"
+
+
+@dataclass
+class StaffServices:
+    settings: Settings
+    documents: DocumentRepository
+    publisher: Publisher
+    search: SearchService
+    audit: AuditLog
+
+
+STAFF_KEY = web.AppKey("staff_services", StaffServices)
+
+
+def create_services(cfg: Settings) -> StaffServices:
+    search = SearchService(cfg)
+    return StaffServices(
+        settings=cfg,
+        documents=DocumentRepository(cfg.knowledge_dir, history_dir(cfg)),
+        publisher=Publisher(cfg, on_published=search.reload),
+        search=search,
+        audit=AuditLog(cfg.database_url),
+    )
