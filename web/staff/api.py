@@ -27,8 +27,10 @@ import asyncio
 import dataclasses
 import logging
 from typing import Callable
+from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from index.builder import stale_reasons
 
@@ -254,35 +256,45 @@ async def rollback(request: web.Request) -> web.Response:
     return await _run_change(request, doc_id, change, note)
 
 
+async def _file_field(request: web.Request) -> BodyPartReader:
+    """The multipart part named ``file`` (parts before it are skipped)."""
+    if request.content_type != "multipart/form-data":
+        raise ApiError(400, "not_multipart", "请以表单（multipart/form-data）上传文件，字段名为 file。")
+    reader = await request.multipart()
+    field = await reader.next()
+    while field is not None and getattr(field, "name", None) != "file":
+        await field.release()
+        field = await reader.next()
+    if not isinstance(field, BodyPartReader) or not field.filename:
+        raise ApiError(400, "no_file", "没有收到文件：请在 file 字段中上传文件。")
+    return field
+
+
+async def _read_part(field: BodyPartReader) -> bytes:
+    chunks, size = [], 0
+    while chunk := await field.read_chunk(64 * 1024):
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise UploadRejected(413, f"文件过大：最多 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @staff_only
 async def upload(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
         raise ApiError(413, "too_large", f"文件过大：最多 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
-    if request.content_type != "multipart/form-data":
-        raise ApiError(400, "not_multipart", "请以表单（multipart/form-data）上传文件，字段名为 file。")
+    filename = ""
     try:
-        reader = await request.multipart()
-        field = await reader.next()
-        while field is not None and getattr(field, "name", None) != "file":
-            await field.release()
-            field = await reader.next()
-    except ValueError as exc:  # a malformed multipart body
-        raise ApiError(400, "bad_multipart", "上传内容格式有误，请重新选择文件上传。") from exc
-    if field is None or not getattr(field, "filename", None):
-        raise ApiError(400, "no_file", "没有收到文件：请在 file 字段中上传文件。")
-    filename = field.filename
-    try:
+        field = await _file_field(request)
+        filename = unquote(field.filename or "")  # aiohttp's client percent-encodes names; browsers send them raw
         check_upload(filename, 1)  # the type, before reading anything
-        chunks, size = [], 0
-        while chunk := await field.read_chunk(64 * 1024):
-            size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                raise UploadRejected(413, f"文件过大：最多 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
-            chunks.append(chunk)
-        extracted = await asyncio.to_thread(extract, filename, b"".join(chunks))
+        extracted = await asyncio.to_thread(extract, filename, await _read_part(field))
     except UploadRejected as exc:
         code = {413: "too_large", 415: "unsupported_type"}.get(exc.status, "unreadable_file")
         raise ApiError(exc.status, code, exc.message, filename=filename) from exc
+    except (ValueError, HttpProcessingError) as exc:  # a malformed multipart body
+        raise ApiError(400, "bad_multipart", "上传内容格式有误，请重新选择文件上传。") from exc
     message = ("已读取文件，请检查内容后发布。" if extracted.complete else
                "已提取文字并生成草稿。请补全文件头中的来源、发布机关、日期、地区、标签和常见问题，检查正文后发布。")
     return json_response({
