@@ -31,18 +31,26 @@ def _rss_mib() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def _percentiles(samples_s: list[float]) -> str:
-    ms = np.asarray(samples_s) * 1000
-    return f"p50 {np.percentile(ms, 50):6.2f} ms   p95 {np.percentile(ms, 95):6.2f} ms   (n={len(ms)})"
+def _percentiles(samples: list[tuple[float, float]]) -> str:
+    """Wall-clock p50/p95, and the median CPU time (all threads), which busy neighbours inflate less."""
+    wall = np.asarray([w for w, _ in samples]) * 1000
+    cpu = np.asarray([c for _, c in samples]) * 1000
+    return (f"p50 {np.percentile(wall, 50):6.2f} ms   p95 {np.percentile(wall, 95):6.2f} ms   "
+            f"(CPU p50 {np.percentile(cpu, 50):6.2f} ms, n={len(wall)})")
 
 
-def _time(fn, items) -> list[float]:
+def _time(fn, items) -> list[tuple[float, float]]:
     samples = []
     for item in items:
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         fn(item)
-        samples.append(time.perf_counter() - started)
+        samples.append((time.perf_counter() - wall, time.process_time() - cpu))
     return samples
+
+
+def _load() -> str:
+    one, five, _ = psutil.getloadavg()
+    return f"load average {one:.2f} (1 min) {five:.2f} (5 min)"
 
 
 def bench_real(cfg: Settings, queries: list[str], repeats: int = 3) -> list[str]:
@@ -146,13 +154,14 @@ def bench_build(cfg: Settings, copies: int = 5) -> list[str]:
     ]
 
 
-def run(cfg: Settings, queries: list[str], synthetic_rows: int) -> str:
-    lines = [f"CPU cores: {psutil.cpu_count()}   RSS at start: {_rss_mib():.0f} MiB"]
+def run(cfg: Settings, queries: list[str], synthetic_rows: int, build_copies: int) -> str:
+    lines = [f"CPU cores: {psutil.cpu_count()}   RSS at start: {_rss_mib():.0f} MiB   {_load()}"]
     lines += bench_real(cfg, queries)
-    lines += bench_build(cfg)
+    if build_copies:
+        lines += bench_build(cfg, build_copies)
     if synthetic_rows:
         lines += bench_synthetic(synthetic_rows)
-    lines.append(f"peak RSS of this process (bench included): {_peak_rss_mib():.0f} MiB")
+    lines.append(f"peak RSS of this process (bench included): {_peak_rss_mib():.0f} MiB   at the end: {_load()}")
     return "\n".join(lines)
 
 

@@ -115,7 +115,7 @@ def _cmd_bench(cfg: Settings, args: argparse.Namespace) -> int:
         queries = [q for q, _ in eval_set.answerable] + eval_set.off_topic
     else:
         queries = [q for d in load_documents(cfg.knowledge_dir).documents for q in d.questions]
-    print(run(cfg, queries, args.synthetic))
+    print(run(cfg, queries, args.synthetic, args.build_copies))
     return 0
 
 
@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="latency, throughput and memory figures")
     bench.add_argument("--file", default=str(DEFAULT_EVAL_FILE), help="queries to time (eval set)")
     bench.add_argument("--synthetic", type=int, default=100_000, help="rows of the synthetic collection (0: skip)")
+    bench.add_argument("--build-copies", type=int, default=5,
+                       help="copies of the knowledge base for the build-throughput figure (0: skip)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
