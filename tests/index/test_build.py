@@ -113,3 +113,12 @@ def test_hnsw_can_be_forced(kb: Settings):
     assert report.index_kind == "hnsw"
     hits = Searcher(kb).search("多人走访要推选几个代表").hits
     assert hits[0].chunk_id == "fx-channels#2"
+
+
+def test_empty_knowledge_base_builds_an_empty_index(kb: Settings):
+    for path in kb.knowledge_dir.glob("*.md"):
+        path.unlink()
+    report = build_index(kb)
+    assert report.published and report.chunks == 0
+    result = Searcher(kb).search("复查要多久")
+    assert result.hits == [] and not result.confident
