@@ -249,10 +249,15 @@ function reportChangeError(error) {
 
 function afterChange(data, message) {
   showMessage("editor-message", message, "ok");
-  if (data.publish) {
-    state.waitingFor = Math.max(state.waitingFor, data.publish.ticket);
-    schedulePoll(300);
-  }
+  if (data.publish) waitForPublish(data.publish.ticket);
+}
+
+// Remember the change being published; the status bar says "已发布" once it is live.
+function waitForPublish(ticket) {
+  state.waitingFor = Math.max(state.waitingFor, ticket);
+  $("index-status").dataset.waiting = String(state.waitingFor);
+  $("index-state").textContent = "正在发布……";
+  schedulePoll(300);
 }
 
 // --- history and rollback -------------------------------------------------------------------
@@ -365,6 +370,9 @@ async function refreshIndexStatus() {
   if (!busy && state.waitingFor && status.completed >= state.waitingFor) {
     text = "已发布：助手已开始使用最新内容。";
     state.waitingFor = 0;
+    bar.dataset.waiting = "0";
+  } else if (state.waitingFor && status.state === "failed") {
+    text = "发布失败：文档已保存，但索引未能更新，助手仍在使用上一版。";
   }
   $("index-state").textContent = text;
   const details = [];
@@ -381,8 +389,7 @@ async function refreshIndexStatus() {
 async function rebuildIndex() {
   try {
     const data = await api("POST", "/api/index/rebuild");
-    state.waitingFor = Math.max(state.waitingFor, data.publish.ticket);
-    schedulePoll(300);
+    waitForPublish(data.publish.ticket);
   } catch (error) {
     $("index-state").textContent = error.message;
   }
@@ -439,9 +446,15 @@ async function loadAudit() {
         el("td", ACTION_LABELS[event.action] || event.action), el("td", event.detail));
       rows.append(row);
     }
-    if (!data.events.length) rows.append(el("tr", "暂无记录。"));
+    if (!data.events.length) {
+      const row = el("tr");
+      row.append(el("td", "暂无记录。"));
+      rows.append(row);
+    }
   } catch (error) {
-    rows.replaceChildren(el("tr", error.message));
+    const row = el("tr");
+    row.append(el("td", error.message));
+    rows.replaceChildren(row);
   }
 }
 
