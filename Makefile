@@ -10,7 +10,7 @@ test:
 
 # Measurements (not tests): intent F1, retrieval quality, speed.
 eval:
-	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m index eval && .venv/bin/python -m tests.nlu_eval
+	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m bot.evaluate_nlu && .venv/bin/python -m index eval
 
 bench:
 	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m index bench
