@@ -490,6 +490,7 @@ async def test_a_broken_document_does_not_take_the_index_down(client, kb):
     (kb.knowledge_dir / "broken-notice.md").write_text("---\ntitle: [坏的\n---\n正文。", encoding="utf-8")
     status = await (await client.get("/api/index", headers=auth())).json()
     assert status["stale"] and "added: broken-notice.md" in status["pending_changes"]
+    assert status["state"] == "idle" and status["message"] == "知识库有改动尚未收录进索引"
     created = await create(client)
     published = await wait_published(client, (await created.json())["publish"]["ticket"])
     problems = published.status["last_build"]["problems"]

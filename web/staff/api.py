@@ -323,6 +323,8 @@ async def index_status(request: web.Request) -> web.Response:
     pending = await asyncio.to_thread(stale_reasons, services.settings)
     status["stale"] = bool(pending)
     status["pending_changes"] = pending
+    if status["state"] == "idle" and pending:  # e.g. files changed outside the console
+        status["message"] = "知识库有改动尚未收录进索引"
     return json_response(status)
 
 
