@@ -85,17 +85,6 @@ class Publisher:
             self._cond.notify_all()
             return self._requested
 
-    def wait_for(self, ticket: int, timeout: float) -> bool:
-        """Block until ``ticket`` is live (True) or the build failed / time ran out (False)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._completed < ticket:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or (self._state == "failed" and self._requested == self._attempted):
-                    return False
-                self._cond.wait(remaining)
-            return True
-
     def status(self) -> dict:
         with self._cond:
             elapsed = time.monotonic() - self._started_clock if self._state in ("checking", "building", "loading") else None
