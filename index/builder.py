@@ -28,7 +28,7 @@ from .vectors import build_vector_index, resolve_kind, save_vector_index
 
 log = logging.getLogger(__name__)
 # Bump when the version layout or how rows are built changes (forces a rebuild).
-BUILD_FORMAT = 3
+BUILD_FORMAT = 4
 
 
 @dataclass
@@ -57,13 +57,14 @@ class BuildReport:
 class _Embedded:
     chunk_vectors: np.ndarray  # the passage in context (title, heading, text): retrieval rows
     passage_vectors: np.ndarray  # heading and text only: which passage of its document a question means
+    heading_vectors: np.ndarray  # the section heading alone (the passage again when it has none)
     question_vectors: np.ndarray
     cache_key: str
     from_cache: bool
 
 
 # What one cache entry holds; part of the cache key, so a change re-embeds instead of misreading.
-_CACHE_VIEWS = "chunks+passages+questions"
+_CACHE_VIEWS = "chunks+passages+headings+questions"
 
 
 def _embed_document(
@@ -74,18 +75,27 @@ def _embed_document(
     if use_cache and path.is_file():
         try:
             with np.load(path) as stored:
-                embedded = _Embedded(stored["chunks"], stored["passages"], stored["questions"], key, True)
+                embedded = _Embedded(
+                    stored["chunks"], stored["passages"], stored["headings"], stored["questions"], key, True
+                )
             if len(embedded.chunk_vectors) == len(chunks) and len(embedded.question_vectors) == len(questions):
                 return embedded
         except (OSError, ValueError, KeyError):
             log.warning("ignoring unreadable embedding cache entry %s", path)
     n = len(chunks)
-    vectors = encoder.encode([c.index_text for c in chunks] + [c.passage_text for c in chunks] + questions)
-    embedded = _Embedded(vectors[:n], vectors[n : 2 * n], vectors[2 * n :], key, False)
+    headed = [i for i, c in enumerate(chunks) if c.section]
+    vectors = encoder.encode(
+        [c.index_text for c in chunks] + [c.passage_text for c in chunks]
+        + [chunks[i].section for i in headed] + questions
+    )
+    passage_vectors = vectors[n : 2 * n]
+    heading_vectors = passage_vectors.copy()
+    heading_vectors[headed] = vectors[2 * n : 2 * n + len(headed)]
+    embedded = _Embedded(vectors[:n], passage_vectors, heading_vectors, vectors[2 * n + len(headed) :], key, False)
     cache.mkdir(parents=True, exist_ok=True)
     partial = cache / f".{key}.{time.time_ns()}.npz"
     np.savez(partial, chunks=embedded.chunk_vectors, passages=embedded.passage_vectors,
-             questions=embedded.question_vectors)
+             headings=embedded.heading_vectors, questions=embedded.question_vectors)
     partial.replace(path)
     return embedded
 
@@ -170,6 +180,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     chunks: list[Chunk] = []
     chunk_vectors: list[np.ndarray] = []
     passage_vectors: list[np.ndarray] = []
+    heading_vectors: list[np.ndarray] = []
     question_texts: list[str] = []
     question_docs: list[str] = []
     question_vectors: list[np.ndarray] = []
@@ -185,6 +196,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
         chunks.extend(doc_chunks)
         chunk_vectors.append(embedded.chunk_vectors)
         passage_vectors.append(embedded.passage_vectors)
+        heading_vectors.append(embedded.heading_vectors)
         question_texts.extend(questions)
         question_docs.extend([document.doc_id] * len(questions))
         question_vectors.append(embedded.question_vectors)
@@ -202,6 +214,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     all_chunk_vectors = np.vstack(chunk_vectors) if chunk_vectors else np.zeros((0, dim), np.float32)
     all_question_vectors = np.vstack(question_vectors) if question_vectors else np.zeros((0, dim), np.float32)
     all_passage_vectors = np.vstack(passage_vectors) if passage_vectors else np.zeros((0, dim), np.float32)
+    all_heading_vectors = np.vstack(heading_vectors) if heading_vectors else np.zeros((0, dim), np.float32)
     chunk_docs = [c.doc_id for c in chunks]
     # The keyword side also sees the document's tags: authors list there the terms a passage
     # is about but may not repeat (缠访闹访, 打击报复 ...).
@@ -210,7 +223,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     background = background_similarity(all_question_vectors, question_docs, all_chunk_vectors, chunk_docs)
     question_chunks = _map_questions(
         question_texts, question_docs, all_question_vectors, chunk_docs,
-        [tokenize(c.passage_text) for c in chunks], all_passage_vectors, background,
+        [tokenize(c.passage_text) for c in chunks], all_passage_vectors, all_heading_vectors, background,
     )
     # Row r of the dense and keyword indexes is a chunk (r < len(chunks)) or a typical question;
     # rows.npy maps every row to the chunk it stands for.
@@ -260,13 +273,16 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
 
 def _map_questions(
     questions: list[str], question_docs: list[str], question_vectors: np.ndarray,
-    chunk_docs: list[str], passage_tokens: list[list[str]], passage_vectors: np.ndarray, background: float,
+    chunk_docs: list[str], passage_tokens: list[list[str]], passage_vectors: np.ndarray,
+    heading_vectors: np.ndarray, background: float,
 ) -> np.ndarray:
     """For each typical question, the passage of its own document that answers it best.
 
     Scored like a search (calibrated cosine + normalised BM25), but on the passages without the
     document title: every chunk of a document shares the title, so it cannot tell them apart,
-    and with it a short chunk is little more than the title and attracts every question.
+    and with it a short chunk is little more than the title and attracts every question. A
+    heading is often the question its section answers (向谁申请复查), so the closer of passage
+    and heading counts.
     """
     if not questions:
         return np.zeros(0, dtype=np.int64)
@@ -279,7 +295,8 @@ def _map_questions(
     for i, (question, doc) in enumerate(zip(questions, question_docs)):
         first, end = doc_ranges[doc]
         keyword = keywords.scores(tokenize(question))[1][first:end]
-        cosines = passage_vectors[first:end] @ question_vectors[i]
+        cosines = np.maximum(passage_vectors[first:end] @ question_vectors[i],
+                             heading_vectors[first:end] @ question_vectors[i])
         mapped[i] = first + int(np.argmax(fuse(cosines, keyword, keyword, background, "hybrid").fused))
     return mapped
 

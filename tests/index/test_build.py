@@ -25,7 +25,8 @@ def test_first_build_embeds_every_active_document_and_skips_retired_and_broken(k
     assert [Path(p["path"]).name for p in report.problems] == ["fx-broken.md"]
     assert "YAML" in report.problems[0]["reason"]
     assert report.chunks == 10 and report.questions == 9
-    assert report.embedded_texts == 2 * report.chunks + report.questions  # passages in two views
+    headed = 9  # chunks under a heading: their heading is embedded too
+    assert report.embedded_texts == 2 * report.chunks + headed + report.questions
     assert not is_stale(kb)
 
     manifest = store.current_manifest(kb.index_dir)
@@ -49,7 +50,7 @@ def test_changing_one_document_re_embeds_only_that_document(built: Settings):
     assert report.published
     assert report.embedded_documents == ["fx-suggestion"]
     assert sorted(report.reused_documents) == ["fx-channels", "fx-review"]
-    assert report.embedded_texts == 2 * 4 + 3  # its four chunks (two views) and three questions, nothing else
+    assert report.embedded_texts == 3 * 4 + 3  # its four chunks (three views) and three questions, nothing else
     hits = Searcher(built).search("建议办理后会告诉我结果吗").hits
     assert hits[0].doc_id == "fx-suggestion" and "结果告诉建议人" in hits[0].text
 
