@@ -31,6 +31,7 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
+from filelock import Timeout as FileLockTimeout
 
 from index.builder import stale_reasons
 
@@ -86,8 +87,7 @@ def _not_found(doc_id: str) -> ApiError:
     return ApiError(404, "not_found", f"没有找到编号为 {doc_id} 的文档。")
 
 
-async def _run_change(request: web.Request, doc_id: str, change: Callable[[str], ChangeOutcome],
-                      note: str) -> web.Response:
+async def _run_change(request: web.Request, doc_id: str, change: Callable[[str], ChangeOutcome]) -> web.Response:
     """Apply a repository change in a worker thread, audit it, ask for a publish, answer."""
     services, actor = _services(request), request[STAFF_NAME]
     try:
@@ -104,18 +104,20 @@ async def _run_change(request: web.Request, doc_id: str, change: Callable[[str],
         raise ApiError(409, "conflict", message, current_revision=exc.current_revision) from exc
     except DocumentNotFound as exc:
         raise _not_found(doc_id) from exc
+    except FileLockTimeout as exc:
+        raise ApiError(503, "busy", "系统正忙于保存其他修改，本次未保存，请稍后再试。") from exc
     body: dict = {"document": _document_json(outcome.document), "changed": outcome.changed,
                   "created": outcome.created, "revision_number": None, "publish": None}
     if outcome.entry is not None:
-        await _audit(request, outcome.entry, doc_id, note)
         body["revision_number"] = outcome.entry.number
         body["publish"] = {"ticket": services.publisher.request()}
+        await _audit(request, outcome.entry, doc_id)
     status = 201 if outcome.created else 200
     return json_response(body, status=status, revision=outcome.document.summary.revision)
 
 
-async def _audit(request: web.Request, entry: HistoryEntry, doc_id: str, note: str) -> None:
-    detail = f"{doc_id} 第{entry.number}版 {entry.revision}" + (f" 备注：{note}" if note else "")
+async def _audit(request: web.Request, entry: HistoryEntry, doc_id: str) -> None:
+    detail = f"{doc_id} 第{entry.number}版 {entry.revision}" + (f" 备注：{entry.note}" if entry.note else "")
     try:
         await asyncio.to_thread(_services(request).audit.record, entry.actor, entry.action, detail)
     except Exception:  # the change is saved and in the history (with who and when); say so loudly
@@ -178,7 +180,6 @@ async def put_document(request: web.Request) -> web.Response:
     documents = _services(request).documents
     return await _run_change(
         request, doc_id, lambda actor: documents.save(doc_id, content, base_revision=base, actor=actor, note=note),
-        note,
     )
 
 
@@ -193,7 +194,6 @@ async def retire_document(request: web.Request) -> web.Response:
     documents = _services(request).documents
     return await _run_change(
         request, doc_id, lambda actor: documents.retire(doc_id, base_revision=base, actor=actor, note=note),
-        note,
     )
 
 
@@ -253,7 +253,7 @@ async def rollback(request: web.Request) -> web.Response:
         except DocumentNotFound as exc:
             raise ApiError(404, "not_found", f"文档 {doc_id} 没有第 {number} 版。") from exc
 
-    return await _run_change(request, doc_id, change, note)
+    return await _run_change(request, doc_id, change)
 
 
 async def _file_field(request: web.Request) -> BodyPartReader:
