@@ -109,6 +109,14 @@ def _load_current(index_dir: Path, attempts: int = 3) -> _Version | None:
     raise FileNotFoundError(f"index version named by {index_dir / 'CURRENT'} kept disappearing")
 
 
+def _max_per_chunk(row_scores: np.ndarray, row_chunks: np.ndarray, n_chunks: int) -> np.ndarray:
+    """Rows 0..n_chunks-1 are the chunks themselves; the typical-question rows after them fold
+    into the chunk they stand for (ufunc.at only over those, it is slow on large arrays)."""
+    per_chunk = row_scores[:n_chunks].copy()
+    np.maximum.at(per_chunk, row_chunks[n_chunks:], row_scores[n_chunks:])
+    return per_chunk
+
+
 class Searcher:
     """Reader of the index. Thread-safe; cheap to keep for the life of a process."""
 
@@ -117,6 +125,7 @@ class Searcher:
         question does not wait for it. Raises if the index was built with another model."""
         self._cfg = cfg or default_settings()
         self._reload_lock = threading.Lock()
+        self._failed_version: str | None = None  # not retried until another version is published
         self._version = self._checked(_load_current(self._cfg.index_dir))
         self._encoder = get_encoder(self._cfg.embedding_model)
 
@@ -144,7 +153,7 @@ class Searcher:
         """
         current = self._version
         name = store.current_version(self._cfg.index_dir)
-        if name is None or (current is not None and name == current.name):
+        if name is None or name == self._failed_version or (current is not None and name == current.name):
             return False
         if not self._reload_lock.acquire(blocking=False):
             return False
@@ -152,6 +161,7 @@ class Searcher:
             fresh = self._checked(_load_current(self._cfg.index_dir))
         except Exception:  # noqa: BLE001 - a bad new version must not break the running service
             log.exception("could not load index version %s; keeping %s", name, self.version)
+            self._failed_version = name
             return False
         finally:
             self._reload_lock.release()
@@ -185,13 +195,19 @@ class Searcher:
             exact = version.dense.ntotal <= EXACT_DENSE_ROWS and version.manifest["index_kind"] == "flat"
             limit = version.dense.ntotal if exact else ANN_CANDIDATE_ROWS
             rows, cosines = search_vectors(version.dense, query_vector, limit)
-            np.fmax.at(dense, version.row_chunks[rows], cosines)
+            if exact:  # every row scored
+                by_row = np.empty(version.dense.ntotal, dtype=np.float32)
+                by_row[rows] = cosines
+                dense = _max_per_chunk(by_row, version.row_chunks, n_chunks)
+            else:  # chunks the ANN search did not return stay NaN (scored as background)
+                np.fmax.at(dense, version.row_chunks[rows], cosines)
         keyword_raw = np.zeros(n_chunks, dtype=np.float32)
         keyword_norm = np.zeros(n_chunks, dtype=np.float32)
         if mode != "dense":
             raw, norm = version.keywords.scores(tokenize(text))
-            np.maximum.at(keyword_raw, version.row_chunks, raw)
-            np.maximum.at(keyword_norm, version.row_chunks, norm)
+            keyword_raw, keyword_norm = _max_per_chunk(raw, version.row_chunks, n_chunks), _max_per_chunk(
+                norm, version.row_chunks, n_chunks
+            )
         return fuse(dense, keyword_norm, keyword_raw, version.dense_background, mode)
 
     @staticmethod
