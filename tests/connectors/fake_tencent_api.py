@@ -130,10 +130,15 @@ class FakeTencentApi:
 
     def texts_to(self, user: str) -> list[str]:
         with self._changed:
-            return [p["text"]["content"] for p in self.sent if p.get("touser") == user]
+            return self._texts(user)
 
-    def wait_for_texts(self, user: str, count: int, timeout: float = 90) -> list[str]:
-        """The first ``count`` texts sent to ``user``, waiting for them (the timeout is a safety net)."""
+    def wait_for_text(self, user: str, fragment: str, timeout: float = 90) -> list[str]:
+        """All texts sent to ``user`` once one contains ``fragment`` (the timeout is a safety net)."""
         with self._changed:
-            self._changed.wait_for(lambda: len([p for p in self.sent if p.get("touser") == user]) >= count, timeout)
-            return [p["text"]["content"] for p in self.sent if p.get("touser") == user]
+            arrived = self._changed.wait_for(lambda: any(fragment in text for text in self._texts(user)), timeout)
+            texts = self._texts(user)
+        assert arrived, f"no text containing {fragment!r} reached {user}; got {texts} (refused: {self.rejected})"
+        return texts
+
+    def _texts(self, user: str) -> list[str]:
+        return [p["text"]["content"] for p in self.sent if p.get("touser") == user]

@@ -1,0 +1,127 @@
+"""WeChat Official Account (微信公众号) channel at ``/webhooks/wechat/webhook``.
+
+Settings: ``WECHAT_TOKEN`` (required), ``WECHAT_AES_KEY`` + ``WECHAT_APPID`` (safe mode),
+``WECHAT_APPID`` + ``WECHAT_SECRET`` (customer-service messages for late or long answers),
+``WECHAT_API_BASE``, ``WECHAT_TRANSFER_TO_KF``. Each POST is read as encrypted when it says so
+(``encrypt_type=aes`` / ``msg_signature``: safe and compatible mode) and as plain otherwise; the
+reply goes back the same way. Shared behaviour: :mod:`bot.connectors.callback_channel`.
+"""
+from __future__ import annotations
+
+import binascii
+
+from sanic.request import Request
+from wechatpy import parse_message as parse_wechat_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import TextReply, TransferCustomerServiceReply
+from wechatpy.utils import check_signature
+
+from core.settings import Settings
+
+from .callback_channel import (
+    Callback, CallbackChannel, EncryptedEnvelope, PlainEnvelope, Rejected, read_xml_or_reject, required_arg,
+)
+from .tencent_api import TencentApiClient, TencentApiError, TokenEndpoint
+
+CUSTOMER_SERVICE_SEND_PATH = "/cgi-bin/message/custom/send"
+TOKEN_PATH = "/cgi-bin/token"
+
+
+def cdata_safe(text: str) -> str:
+    """Text that cannot close wechatpy's ``<![CDATA[...]]>`` early (split at ``]]>``)."""
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
+def make_crypto(token: str, aes_key: str, app_id: str) -> WeChatCrypto | None:
+    """wechatpy's crypto for a 43-character EncodingAESKey, or None if the key is unusable."""
+    try:
+        return WeChatCrypto(token, aes_key, app_id) if len(aes_key) == 43 else None
+    except (AssertionError, ValueError, binascii.Error):
+        return None
+
+
+class WeChatInput(CallbackChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    def __init__(self, settings: Settings):
+        self._token = settings.wechat_token
+        self._app_id = settings.wechat_appid
+        self._crypto = make_crypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+        super().__init__(settings)
+        self._api = TencentApiClient(
+            settings.wechat_api_base,
+            TokenEndpoint(TOKEN_PATH, {"grant_type": "client_credential", "appid": settings.wechat_appid,
+                                       "secret": settings.wechat_secret}),
+            self.store, f"xinfang:wechat:{self.account_id()}:access_token",
+        )
+
+    def account_id(self) -> str:
+        return self.settings.wechat_appid or "default"
+
+    def configuration_problem(self) -> str | None:
+        if not self._token:
+            return "微信公众号接入尚未配置：请设置 WECHAT_TOKEN。"
+        if self.settings.wechat_aes_key and self._crypto is None:
+            return "WECHAT_AES_KEY 格式不正确：应为公众号后台生成的 43 位 EncodingAESKey。"
+        if self.settings.wechat_aes_key and not self._app_id:
+            return "启用消息加密时还需设置 WECHAT_APPID。"
+        return None
+
+    def _check_signature(self, request: Request) -> None:
+        try:
+            check_signature(self._token, required_arg(request, "signature"), required_arg(request, "timestamp"),
+                            required_arg(request, "nonce"))
+        except InvalidSignatureException:
+            raise Rejected(403, "签名校验失败") from None
+
+    def verify_url(self, request: Request) -> str:
+        self._check_signature(request)
+        return request.args.get("echostr", "")
+
+    def open_callback(self, request: Request) -> Callback:
+        encrypted = request.args.get("encrypt_type", "").lower() == "aes" or "msg_signature" in request.args
+        if not encrypted:
+            self._check_signature(request)
+            return Callback(read_xml_or_reject(request.body), PlainEnvelope())
+        if self._crypto is None:
+            raise Rejected(503, "收到加密消息，但未配置 WECHAT_AES_KEY。")
+        if "signature" in request.args:
+            self._check_signature(request)
+        msg_signature = required_arg(request, "msg_signature")
+        timestamp, nonce = required_arg(request, "timestamp"), required_arg(request, "nonce")
+        outer = read_xml_or_reject(request.body)
+        encrypted_part = outer.fields.get("Encrypt")
+        if not encrypted_part:
+            raise Rejected(400, "消息格式错误：缺少 Encrypt")
+        try:
+            plain = self._crypto.decrypt_message({"Encrypt": encrypted_part}, msg_signature, timestamp, nonce)
+        except (InvalidSignatureException, InvalidAppIdException):
+            raise Rejected(403, "签名校验失败") from None
+        except Exception:  # noqa: BLE001 - bad base64, padding or length inside a signed body
+            raise Rejected(400, "消息解密失败") from None
+        return Callback(read_xml_or_reject(plain), EncryptedEnvelope(self._crypto, nonce))
+
+    def parse_message(self, xml_text: str) -> BaseMessage:
+        return parse_wechat_message(xml_text)
+
+    def text_reply(self, message: BaseMessage, content: str) -> str:
+        return TextReply(message=message, content=cdata_safe(content)).render()
+
+    def handoff_reply(self, message: BaseMessage) -> str | None:
+        if not self.settings.wechat_transfer_to_kf:
+            return None
+        return TransferCustomerServiceReply(message=message).render()
+
+    async def send_text(self, user_id: str, content: str) -> None:
+        if not (self.settings.wechat_appid and self.settings.wechat_secret):
+            raise TencentApiError(None, "WECHAT_APPID / WECHAT_SECRET not set: cannot send customer-service messages")
+        await self._api.post(CUSTOMER_SERVICE_SEND_PATH,
+                             {"touser": user_id, "msgtype": "text", "text": {"content": content}})
+
+    async def close(self) -> None:
+        await self._api.close()
+        await super().close()
