@@ -1,5 +1,16 @@
-"""Turning the best hit into what the assistant says: the answering sentences and the source line."""
+"""Turning a search into what the assistant says: the sentences that answer, their sources, and
+questions to ask next. The action server, the staff search preview and ``python -m index search``
+all call :func:`answer_question`, so staff see exactly what citizens get.
+
+The answer is drawn from the best document only (never a mix of documents), but from more than
+its best passage: passages of that document that rank close to the best one, and for a "what is
+…" question the document's opening passage, which usually defines the term. A rule is often split
+over sections (the 60-day limit and its 30-day extension), and a citizen asking about it needs both.
+"""
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
 
 from core.settings import Settings, settings as default_settings
 from core.textnorm import normalize
@@ -7,13 +18,34 @@ from core.textnorm import normalize
 from .chunking import join_sentences
 from .encoder import get_encoder
 from .keywords import tokenize
-from .searcher import Hit
+from .searcher import Hit, Searcher, SearchResult
 
-MAX_ANSWER_CHARS = 180
+MAX_ANSWER_CHARS = 200
 MAX_ANSWER_SENTENCES = 3
 KEYWORD_WEIGHT = 0.5
 # A further sentence joins the answer when its score is within this margin of the best one.
-KEEP_MARGIN = 0.05
+KEEP_MARGIN = 0.08
+# Passages of the best document within this fused-score margin of the best passage are used too.
+PASSAGE_MARGIN = 0.15
+MAX_PASSAGES = 3
+SEARCH_DEPTH = 8
+_DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么意思|啥意思|指什么|是指|含义|定义|是啥")
+# A question after a number (how many days, which number, when) is answered by a sentence with one.
+_NUMBER_QUESTION = re.compile(r"多少|几[天日个人名年月号点位]|多久|多长|号码|电话|热线|期限|时限|哪天|哪一天|哪年|什么时候|何时|截止")
+_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十两]+[日天个人名年月号]")
+NUMBER_BONUS = 0.08
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: str
+    confident: bool
+    text: str = ""  # the answering sentences; empty when not confident
+    citation: str = ""  # "来源：…"
+    related_questions: list[str] = field(default_factory=list)  # other documents, for buttons
+    # Typical questions of the closest documents: likely topics, offered even when not confident.
+    suggested_questions: list[str] = field(default_factory=list)
+    search: SearchResult | None = None
 
 
 def _keyword_overlap(query_tokens: set[str], sentence: str) -> float:
@@ -34,40 +66,108 @@ def _truncate(sentence: str, max_chars: int) -> str:
     return (head[:cut] if cut > max_chars // 2 else head) + "……"
 
 
-def extract_answer(query: str, hit: Hit, *, max_chars: int = MAX_ANSWER_CHARS, cfg: Settings | None = None) -> str:
-    """The 1-3 sentences of the hit's passage that answer the query, in their original order.
+def _position(hit: Hit) -> int:
+    """The passage's place in its document (chunk ids end in ``#<n>``)."""
+    _, _, number = hit.chunk_id.rpartition("#")
+    return int(number) if number.isdigit() else 0
 
-    Each sentence is scored by embedding similarity to the query plus keyword overlap; the best
-    one is always kept, others join while they score close to it and the answer stays within
-    ``max_chars`` characters.
+
+def answer_passages(query: str, hits: list[Hit]) -> list[Hit]:
+    """The passages of the best hit's document that the answer may draw from, in document order."""
+    best = hits[0]
+    same_document = [h for h in hits if h.doc_id == best.doc_id]
+    chosen = [h for h in same_document if h.score >= best.score - PASSAGE_MARGIN][:MAX_PASSAGES]
+    if _DEFINITION_QUESTION.search(query):
+        opening = min(same_document, key=_position)
+        if opening not in chosen:
+            chosen.append(opening)
+    return sorted(chosen, key=_position)
+
+
+def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: int = MAX_ANSWER_CHARS,
+                      cfg: Settings | None = None) -> tuple[str, list[Hit]]:
+    """The sentences that answer ``query``, in document order, and the passages they came from.
+
+    The best passage is the core: whole when it fits in ``max_chars`` (a short section is one
+    answer; picking inside it loses "最长为60日加30日"), otherwise its best sentences. Sentences of
+    the other passages join while they score close to the best sentence (embedding similarity to
+    the query plus keyword overlap) and the answer stays short. A "what is …" question always
+    starts with the opening passage's first sentence, which defines the term.
     """
-    sentences = list(hit.sentences)
-    if len(sentences) <= 1:
-        return _truncate(hit.text, max_chars)
     cfg = cfg or default_settings()
+    candidates = [(passage, index, sentence) for passage in passages for index, sentence in enumerate(passage.sentences)]
+    if not candidates:
+        return _truncate(best.text, max_chars), [best]
     text = normalize(query, cfg.max_input_chars)
     encoder = get_encoder(cfg.embedding_model)
-    similarity = encoder.encode(sentences) @ encoder.encode_query(text)
+    similarity = encoder.encode([s for _, _, s in candidates]) @ encoder.encode_query(text)
     query_tokens = set(tokenize(text))
-    scores = [float(s) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)
-              for s, sentence in zip(similarity, sentences)]
-    ranked = sorted(range(len(sentences)), key=lambda i: -scores[i])
-    best = ranked[0]
-    chosen = {best}
-    length = len(sentences[best])
-    for i in ranked[1:]:
-        if len(chosen) == MAX_ANSWER_SENTENCES or scores[i] < scores[best] - KEEP_MARGIN:
+    wants_number = bool(_NUMBER_QUESTION.search(text))
+    scores = [float(sim) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)
+              + (NUMBER_BONUS if wants_number and _HAS_NUMBER.search(sentence) else 0.0)
+              for sim, (_, _, sentence) in zip(similarity, candidates)]
+    ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    in_best = [i for i in range(len(candidates)) if candidates[i][0] is best]
+    chosen: set[int] = set()
+    if _DEFINITION_QUESTION.search(text):
+        opening = min(passages, key=_position)
+        chosen.add(next(i for i in range(len(candidates)) if candidates[i][0] is opening))
+    if len(best.text) <= max_chars - sum(len(candidates[i][2]) for i in chosen):
+        chosen.update(in_best)
+    else:
+        chosen.add(max(in_best, key=lambda i: scores[i]))
+    top = scores[ranked[0]]
+    length = sum(len(candidates[i][2]) for i in chosen)
+    for i in ranked:
+        if len(chosen) >= MAX_ANSWER_SENTENCES + 1 or scores[i] < top - KEEP_MARGIN:
             break
-        if length + len(sentences[i]) <= max_chars:
+        if i not in chosen and length + len(candidates[i][2]) <= max_chars:
             chosen.add(i)
-            length += len(sentences[i])
-    return _truncate(join_sentences([sentences[i] for i in sorted(chosen)]), max_chars)
+            length += len(candidates[i][2])
+    in_order = sorted(chosen)  # candidates are in document order already
+    used = list(dict.fromkeys(candidates[i][0] for i in in_order))
+    return _truncate(join_sentences([candidates[i][2] for i in in_order]), max_chars), used
 
 
-def format_citation(hit: Hit) -> str:
-    """``来源：《信访工作条例》第三十五条``; without an article, ``来源：《文件名》（发布机关，日期）`` and the url."""
+def extract_answer(query: str, hit: Hit, *, max_chars: int = MAX_ANSWER_CHARS, cfg: Settings | None = None) -> str:
+    """The sentences of one passage that answer ``query``."""
+    return extract_sentences(query, [hit], hit, max_chars=max_chars, cfg=cfg)[0]
+
+
+def _source(hit: Hit) -> str:
     if hit.citation:
-        return f"来源：{hit.citation}"
+        return hit.citation
     details = "，".join(part for part in (hit.issuer, hit.date) if part)
-    line = f"来源：《{hit.source}》" + (f"（{details}）" if details else "")
+    line = f"《{hit.source}》" + (f"（{details}）" if details else "")
     return f"{line} {hit.url}" if hit.url else line
+
+
+def format_citation(*hits: Hit) -> str:
+    """``来源：《信访工作条例》第三十五条``; without an article, ``来源：《文件名》（发布机关，日期）`` and
+    the url; several passages with different sources are joined with ``；``."""
+    return "来源：" + "；".join(dict.fromkeys(_source(h) for h in hits))
+
+
+def _suggestions(searcher: Searcher, result: SearchResult) -> list[str]:
+    questions = (q for hit in result.hits[:3] for q in searcher.related_questions(hit, k=1, include_own=True))
+    return list(dict.fromkeys(questions))
+
+
+def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = None,
+                    related: int = 3, k: int = SEARCH_DEPTH) -> Answer:
+    """Search (``k`` passages, at least ``SEARCH_DEPTH``), then compose the reply: the answering
+    sentences with their sources, or "not sure"."""
+    result = searcher.search(query, k=max(k, SEARCH_DEPTH))
+    best = result.best
+    if best is None:
+        return Answer(result.query, False, suggested_questions=_suggestions(searcher, result), search=result)
+    text, used = extract_sentences(result.query, answer_passages(result.query, result.hits), best, cfg=cfg)
+    return Answer(
+        result.query,
+        True,
+        text=text,
+        citation=format_citation(*used),
+        related_questions=searcher.related_questions(best, k=related),
+        suggested_questions=_suggestions(searcher, result),
+        search=result,
+    )

@@ -60,7 +60,7 @@ def _cmd_status(cfg: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_search(cfg: Settings, args: argparse.Namespace) -> int:
-    from .answer import extract_answer, format_citation
+    from .answer import answer_question
     from .searcher import Searcher
 
     searcher = Searcher(cfg)
@@ -72,13 +72,14 @@ def _cmd_search(cfg: Settings, args: argparse.Namespace) -> int:
         print(f"{rank}. fused {hit.score:.3f}  dense {hit.dense:.3f}  bm25 {hit.bm25:.2f} (norm {hit.keyword:.3f})  "
               f"{hit.chunk_id}  {hit.title} / {hit.section or '-'}")
         print(f"   {hit.text[:120]}{'…' if len(hit.text) > 120 else ''}")
-    if result.hits:
-        best = result.hits[0]
-        print(f"answer: {extract_answer(args.query, best, cfg=cfg)}")
-        print(format_citation(best))
-        related = searcher.related_questions(best)
-        if related:
-            print("related: " + " | ".join(related))
+    answer = answer_question(searcher, args.query, cfg=cfg)
+    if answer.confident:
+        print(f"answer: {answer.text}")
+        print(answer.citation)
+        if answer.related_questions:
+            print("related: " + " | ".join(answer.related_questions))
+    else:
+        print("answer: not sure; likely topics: " + " | ".join(answer.suggested_questions))
     return 0
 
 
@@ -99,6 +100,16 @@ def _cmd_eval(cfg: Settings, args: argparse.Namespace) -> int:
             print(f"\n{mode}: questions whose expected document is not first")
             for question, expected, top in results[mode][1].misses:
                 print(f"  {question}  expected {expected}  got {', '.join(top)}")
+    return 0
+
+
+def _cmd_answers(cfg: Settings, args: argparse.Namespace) -> int:
+    from .answer_check import load_cases, report, run
+    from .builder import build_index
+    from .searcher import Searcher
+
+    build_index(cfg)
+    print(report(run(Searcher(cfg), load_cases(Path(args.file)), cfg), verbose=args.show_all))
     return 0
 
 
@@ -136,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluation = commands.add_parser("eval", help="hit@k, MRR and abstention on the retrieval eval set")
     evaluation.add_argument("--file", default=str(DEFAULT_EVAL_FILE))
     evaluation.add_argument("--misses", action="store_true", help="list the questions ranked wrong")
+    answers = commands.add_parser("answers", help="do replies contain what they must (answer eval set)")
+    answers.add_argument("--file", default=str(PROJECT_ROOT / "tests" / "data" / "answer_eval.yaml"))
+    answers.add_argument("--all", dest="show_all", action="store_true", help="show passing answers too")
     bench = commands.add_parser("bench", help="latency, throughput and memory figures")
     bench.add_argument("--file", default=str(DEFAULT_EVAL_FILE), help="queries to time (eval set)")
     bench.add_argument("--synthetic", type=int, default=100_000, help="rows of the synthetic collection (0: skip)")
@@ -146,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("sentence_transformers", "transformers", "httpx", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    handlers = {"build": _cmd_build, "search": _cmd_search, "status": _cmd_status, "eval": _cmd_eval, "bench": _cmd_bench}
+    handlers = {"build": _cmd_build, "search": _cmd_search, "status": _cmd_status, "eval": _cmd_eval,
+                "answers": _cmd_answers, "bench": _cmd_bench}
     return handlers[args.command](load_settings(), args)
 
 

@@ -12,27 +12,16 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from core.settings import settings
-from index import Searcher, extract_answer, format_citation
+from index import Answer, Searcher, answer_question
 
 log = logging.getLogger(__name__)
 MAX_RELATED_QUESTIONS = 3
-
-
-@dataclass(frozen=True)
-class KnowledgeResult:
-    confident: bool
-    answer: Text = ""
-    citation: Text = ""
-    related_questions: List[Text] = field(default_factory=list)
-    # Typical questions of the closest documents, offered as likely topics even when not confident.
-    suggested_questions: List[Text] = field(default_factory=list)
 
 
 class _SharedSearcher:
@@ -81,47 +70,29 @@ class _SharedSearcher:
 shared_searcher = _SharedSearcher()
 
 
-def _search_blocking(text: Text) -> KnowledgeResult:
+def _answer_blocking(text: Text) -> Answer:
     searcher = shared_searcher.get()
     if searcher is None or not text.strip():
-        return KnowledgeResult(confident=False)
-    result = searcher.search(text)
-    suggested = _unique(q for hit in result.hits[:3] for q in searcher.related_questions(hit, k=1, include_own=True))
-    best = result.best
-    if best is None:
-        return KnowledgeResult(confident=False, suggested_questions=suggested)
-    return KnowledgeResult(
-        confident=True,
-        answer=extract_answer(text, best),
-        citation=format_citation(best),
-        related_questions=searcher.related_questions(best, k=MAX_RELATED_QUESTIONS),
-        suggested_questions=suggested,
-    )
+        return Answer(text, confident=False)
+    return answer_question(searcher, text, related=MAX_RELATED_QUESTIONS)
 
 
-def _unique(items: Any) -> List[Text]:
-    seen: Dict[Text, None] = {}
-    for item in items:
-        seen.setdefault(item, None)
-    return list(seen)
-
-
-async def search(text: Text) -> KnowledgeResult:
+async def search(text: Text) -> Answer:
     """Search off the event loop: embedding a query is CPU work."""
-    return await asyncio.to_thread(_search_blocking, text)
+    return await asyncio.to_thread(_answer_blocking, text)
 
 
-def send_answer(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> None:
+def send_answer(dispatcher: CollectingDispatcher, result: Answer) -> None:
     buttons = [{"title": q, "payload": q} for q in result.related_questions[:MAX_RELATED_QUESTIONS]]
-    dispatcher.utter_message(text=f"{result.answer}\n{result.citation}", buttons=buttons)
+    dispatcher.utter_message(text=f"{result.text}\n{result.citation}", buttons=buttons)
 
 
-def send_not_sure(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> None:
+def send_not_sure(dispatcher: CollectingDispatcher, result: Answer) -> None:
     buttons = [{"title": q, "payload": q} for q in result.suggested_questions[:MAX_RELATED_QUESTIONS]]
     dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
 
 
-def send_result(dispatcher: CollectingDispatcher, result: KnowledgeResult) -> None:
+def send_result(dispatcher: CollectingDispatcher, result: Answer) -> None:
     """The answer with its source, or "not sure" with the ways to a person."""
     if result.confident:
         send_answer(dispatcher, result)
@@ -142,5 +113,5 @@ class ActionAnswerQuestion(Action):
 
 # Load the model and the index, and run one search through every stage (tokeniser dictionary,
 # embedding, fusion, answer extraction), while the action server starts: not on the first question.
-_search_blocking("信访事项的办理期限")
+_answer_blocking("信访事项的办理期限")
 shared_searcher.start_polling()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from core.settings import Settings
-from index import Searcher, extract_answer, format_citation
+from index import Searcher, answer_question, format_citation
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 20
@@ -37,15 +37,16 @@ class SearchService:
         """Ranked passages with their scores, and the reply the assistant would give."""
         searcher = self.searcher()
         searcher.maybe_reload()
-        result = searcher.search(query, k=max(1, min(k, MAX_RESULTS)))
-        best = result.best
+        k = max(1, min(k, MAX_RESULTS))
+        reply = answer_question(searcher, query, cfg=self._cfg, k=k)
+        result = reply.search
         answer = None
-        if best is not None:
+        if reply.confident and result.best is not None:
             answer = {
-                "text": extract_answer(query, best, cfg=self._cfg),
-                "citation": format_citation(best),
-                "doc_id": best.doc_id,
-                "related_questions": searcher.related_questions(best, k=3),
+                "text": reply.text,
+                "citation": reply.citation,
+                "doc_id": result.best.doc_id,
+                "related_questions": reply.related_questions,
             }
         return {
             "query": result.query,
@@ -68,6 +69,6 @@ class SearchService:
                     "keyword": round(hit.keyword, 4),
                     "bm25": round(hit.bm25, 4),
                 }
-                for rank, hit in enumerate(result.hits, 1)
+                for rank, hit in enumerate(result.hits[:k], 1)
             ],
         }
