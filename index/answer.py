@@ -148,7 +148,14 @@ def format_citation(*hits: Hit) -> str:
     return "来源：" + "；".join(dict.fromkeys(_source(h) for h in hits))
 
 
+# Likely topics are offered only when the best passage is at least this share of the threshold:
+# below it the message is unrelated to the knowledge base (gibberish, another subject).
+SUGGESTION_FLOOR = 0.6
+
+
 def _suggestions(searcher: Searcher, result: SearchResult) -> list[str]:
+    if result.confidence < SUGGESTION_FLOOR * result.threshold:
+        return []
     questions = (q for hit in result.hits[:3] for q in searcher.related_questions(hit, k=1, include_own=True))
     return list(dict.fromkeys(questions))
 
