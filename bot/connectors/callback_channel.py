@@ -363,3 +363,24 @@ def read_xml_or_reject(body: bytes | str) -> CallbackXml:
         return read_callback_xml(body)
     except XmlRejected as exc:
         raise Rejected(400, f"消息格式错误：{exc}") from exc
+
+
+def open_encrypted_callback(request: Request, crypto: Any, identity_error: type[Exception]) -> Callback:
+    """Verify and decrypt a safe-mode callback (``Encrypt`` in the body, ``msg_signature`` in the
+    query) with wechatpy's crypto for WeChat or WeCom; ``identity_error`` is that crypto's
+    wrong-AppID / wrong-CorpID exception. A bad signature is 403, a malformed body 400."""
+    from wechatpy.exceptions import InvalidSignatureException
+
+    msg_signature = required_arg(request, "msg_signature")
+    timestamp, nonce = required_arg(request, "timestamp"), required_arg(request, "nonce")
+    outer = read_xml_or_reject(request.body)
+    encrypted_part = outer.fields.get("Encrypt")
+    if not encrypted_part:
+        raise Rejected(400, "消息格式错误：缺少 Encrypt")
+    try:
+        plain = crypto.decrypt_message({"Encrypt": encrypted_part}, msg_signature, timestamp, nonce)
+    except (InvalidSignatureException, identity_error):
+        raise Rejected(403, "签名校验失败") from None
+    except Exception:  # noqa: BLE001 - bad base64, padding or length inside a signed body
+        raise Rejected(400, "消息解密失败") from None
+    return Callback(read_xml_or_reject(plain), EncryptedEnvelope(crypto, nonce))

@@ -21,7 +21,7 @@ from wechatpy.utils import check_signature
 from core.settings import Settings
 
 from .callback_channel import (
-    Callback, CallbackChannel, EncryptedEnvelope, PlainEnvelope, Rejected, read_xml_or_reject, required_arg,
+    Callback, CallbackChannel, PlainEnvelope, Rejected, open_encrypted_callback, read_xml_or_reject, required_arg,
 )
 from .tencent_api import TencentApiClient, TencentApiError, TokenEndpoint
 
@@ -91,19 +91,7 @@ class WeChatInput(CallbackChannel):
             raise Rejected(503, "收到加密消息，但未配置 WECHAT_AES_KEY。")
         if "signature" in request.args:
             self._check_signature(request)
-        msg_signature = required_arg(request, "msg_signature")
-        timestamp, nonce = required_arg(request, "timestamp"), required_arg(request, "nonce")
-        outer = read_xml_or_reject(request.body)
-        encrypted_part = outer.fields.get("Encrypt")
-        if not encrypted_part:
-            raise Rejected(400, "消息格式错误：缺少 Encrypt")
-        try:
-            plain = self._crypto.decrypt_message({"Encrypt": encrypted_part}, msg_signature, timestamp, nonce)
-        except (InvalidSignatureException, InvalidAppIdException):
-            raise Rejected(403, "签名校验失败") from None
-        except Exception:  # noqa: BLE001 - bad base64, padding or length inside a signed body
-            raise Rejected(400, "消息解密失败") from None
-        return Callback(read_xml_or_reject(plain), EncryptedEnvelope(self._crypto, nonce))
+        return open_encrypted_callback(request, self._crypto, InvalidAppIdException)
 
     def parse_message(self, xml_text: str) -> BaseMessage:
         return parse_wechat_message(xml_text)

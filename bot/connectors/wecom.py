@@ -16,9 +16,7 @@ from wechatpy.messages import BaseMessage
 
 from core.settings import Settings
 
-from .callback_channel import (
-    Callback, CallbackChannel, EncryptedEnvelope, Rejected, read_xml_or_reject, required_arg,
-)
+from .callback_channel import Callback, CallbackChannel, Rejected, open_encrypted_callback, required_arg
 from .tencent_api import TencentApiClient, TencentApiError, TokenEndpoint
 from .wechat import cdata_safe
 
@@ -78,19 +76,7 @@ class WeComInput(CallbackChannel):
 
     def open_callback(self, request: Request) -> Callback:
         assert self._crypto is not None
-        msg_signature = required_arg(request, "msg_signature")
-        timestamp, nonce = required_arg(request, "timestamp"), required_arg(request, "nonce")
-        outer = read_xml_or_reject(request.body)
-        encrypted_part = outer.fields.get("Encrypt")
-        if not encrypted_part:
-            raise Rejected(400, "消息格式错误：缺少 Encrypt")
-        try:
-            plain = self._crypto.decrypt_message({"Encrypt": encrypted_part}, msg_signature, timestamp, nonce)
-        except (InvalidSignatureException, InvalidCorpIdException):
-            raise Rejected(403, "签名校验失败") from None
-        except Exception:  # noqa: BLE001 - bad base64, padding or length inside a signed body
-            raise Rejected(400, "消息解密失败") from None
-        return Callback(read_xml_or_reject(plain), EncryptedEnvelope(self._crypto, nonce))
+        return open_encrypted_callback(request, self._crypto, InvalidCorpIdException)
 
     def parse_message(self, xml_text: str) -> BaseMessage:
         return parse_wecom_message(xml_text)
