@@ -52,7 +52,8 @@ export function resolveConfig(globalConfig, scriptElement, scriptUrl) {
       if (scriptElement.hasAttribute(attribute)) raw[key] = scriptElement.getAttribute(attribute);
     }
   }
-  const server = httpUrl(raw.server || new URL(scriptUrl).origin, scriptUrl) || new URL(scriptUrl);
+  const scriptOrigin = new URL(scriptUrl).origin;
+  const server = httpUrl(raw.server || scriptOrigin, scriptUrl) || new URL(scriptOrigin);
   const idleMinutes = Number(raw.idleMinutes);
   return {
     server: server.origin + server.pathname.replace(/\/+$/, ""),

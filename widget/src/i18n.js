@@ -2,7 +2,7 @@
 const STRINGS = {
   "zh-CN": {
     launcher: "在线咨询",
-    launcherLabel: "打开智能助手对话窗口",
+    launcherLabel: "在线咨询（打开智能助手对话窗口）",
     close: "关闭",
     closeLabel: "关闭对话窗口",
     elder: "长辈模式",
@@ -34,7 +34,7 @@ const STRINGS = {
   },
   en: {
     launcher: "Ask us",
-    launcherLabel: "Open the assistant chat",
+    launcherLabel: "Ask us (open the assistant chat)",
     close: "Close",
     closeLabel: "Close the chat window",
     elder: "Large text",
