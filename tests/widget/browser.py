@@ -1,0 +1,35 @@
+"""Debian's Chromium driven by Playwright (Playwright's own browser download is not available).
+
+With ``REQUIRE_BROWSER=1`` (set by ``make test``) a missing Chromium or Playwright fails the
+tests with the reason; otherwise the browser tests are skipped.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.settings import PROJECT_ROOT
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    # Without these Chromium keeps calling Google services, which the closed network refuses.
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS_DIR = PROJECT_ROOT / "test-artifacts" / "widget"
+
+
+def chromium_path() -> Path | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", shutil.which("chromium") or ""):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
+
+
+def unavailable(reason: str) -> None:
+    """Fail (REQUIRE_BROWSER=1) or skip, saying why."""
+    if os.environ.get("REQUIRE_BROWSER", "") == "1":
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1); install it with: scripts/ensure_system_packages.sh chromium", pytrace=False)
+    pytest.skip(reason)
