@@ -1,0 +1,63 @@
+"""The benchmark's own logic (scripts, error rules, reading index.bench's lines); no timing here."""
+from __future__ import annotations
+
+from benchmarks.assistant import Reply, turn_error
+from benchmarks.citizens import FORM, KNOWLEDGE, STATUS, TRACKING_PLACEHOLDER, Turn, citizen_scripts
+from benchmarks.retrieval import read_figures
+from benchmarks.stats import summarize_seconds
+from submissions.validation import validate_mobile
+
+QUESTIONS = ["信访事项的办理期限是多久？", "复核是什么意思？", "信访有哪些途径？", "多人走访需要推选代表吗？"]
+
+
+def test_scripts_are_reproducible_with_unique_senders_and_mobiles() -> None:
+    first = citizen_scripts(10, 3, QUESTIONS, seed=7, run_tag=2, sender_prefix="b")
+    assert first == citizen_scripts(10, 3, QUESTIONS, seed=7, run_tag=2, sender_prefix="b")
+    conversations = [c for citizen in first for c in citizen]
+    assert len({c.sender_id for c in conversations}) == len({c.mobile for c in conversations}) == 30
+    assert all(validate_mobile(c.mobile).value == c.mobile for c in conversations)
+
+
+def test_every_conversation_files_a_suggestion_then_checks_its_status() -> None:
+    for conversation in citizen_scripts(5, 1, QUESTIONS, seed=1, run_tag=0, sender_prefix="b")[0]:
+        kinds = [t.kind for t in conversation.turns]
+        end = next(i for i, t in enumerate(conversation.turns) if t.ends_form)
+        assert kinds[end - 8:end + 1] == [FORM] * 9 and conversation.turns[end].text == "确认"
+        assert kinds[end + 1] == STATUS and TRACKING_PLACEHOLDER in conversation.turns[end + 1].text
+        assert conversation.mobile[-4:] in conversation.turns[end + 1].text
+        assert KNOWLEDGE in kinds[:end] and kinds.count(KNOWLEDGE) >= 3
+
+
+def test_turn_errors() -> None:
+    answer = Reply([{"text": "您的人民建议已提交成功。\n查询编号：JY20261122WPXPTA"}], 0.1, None)
+    assert turn_error(Turn(FORM, "确认", ends_form=True), answer, None) is None
+    assert turn_error(Turn(FORM, "确认", ends_form=True), Reply([{"text": "请问您的姓名？"}], 0.1, None), None)
+    assert turn_error(Turn(KNOWLEDGE, "?"), Reply([], 0.1, None), None) == "empty reply"
+    assert turn_error(Turn(KNOWLEDGE, "?"), Reply([], 30.0, "timeout"), None) == "timeout"
+    assert turn_error(Turn(STATUS, "查"), Reply([{"text": "没有找到"}], 0.1, None), "JY20261122WPXPTA")
+    assert turn_error(Turn(STATUS, "查"), answer, "JY20261122WPXPTA") is None
+
+
+def test_index_bench_lines_are_read_into_figures() -> None:
+    figures = read_figures([
+        "real knowledge base: 41 documents, 236 chunks, 413 rows (flat), 164 distinct queries x 3",
+        "  embedding only      p50  15.52 ms   p95  20.82 ms   (CPU p50  15.53 ms, n=492)",
+        "  embedding + search  p50  18.31 ms   p95  22.83 ms   (CPU p50  18.31 ms, n=492)",
+        "  BM25 only           p50   0.31 ms   p95   0.42 ms   (CPU p50   0.31 ms, n=492)",
+        "  264.7 s total   4.5 chunks/s   224.3 s per 1,000 chunks",
+        "synthetic collection: 100,000 rows x 512 dims (clustered random unit vectors), 300 queries",
+        "  hnsw  build   93.0 s   p50   0.97 ms   p95  11.67 ms   (CPU p50   0.95 ms, n=300)   source row first "
+        "1.000   recall@10 vs flat 0.998   index +196 MiB",
+    ])
+    assert figures.latency_ms["embedding"] == {"p50_ms": 15.52, "p95_ms": 20.82}
+    assert figures.latency_ms["embedding + search"]["p95_ms"] == 22.83
+    assert figures.latency_ms["BM25 only (baseline)"]["p50_ms"] == 0.31
+    assert figures.latency_ms["hnsw"] == {"p50_ms": 0.97, "p95_ms": 11.67, "build_s": 93.0, "recall_at_10": 0.998}
+    assert figures.seconds_per_1000_chunks == 224.3 and figures.synthetic_rows == 100_000
+    assert figures.real_collection == {"documents": 41, "chunks": 236, "rows": 413, "index_kind": "flat"}
+
+
+def test_percentiles() -> None:
+    summary = summarize_seconds([i / 1000 for i in range(1, 101)])
+    assert summary.count == 100 and round(summary.p50_ms, 1) == 50.5 and summary.max_ms == 100.0
+    assert summarize_seconds([]).p95_ms is None
