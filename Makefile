@@ -12,8 +12,10 @@ test:
 eval:
 	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m bot.evaluate_nlu && .venv/bin/python -m index eval
 
+# The whole assistant under 1/10/50 concurrent citizens, and retrieval alone (python -m benchmarks --help;
+# e.g. make bench BENCH_ARGS=--quick).
 bench:
-	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m index bench
+	@bash scripts/bootstrap.sh test,bench && .venv/bin/python -m benchmarks $(BENCH_ARGS)
 
 # Re-resolve and pin every dependency after editing pyproject.toml.
 lock:
