@@ -83,7 +83,8 @@ def services(settings: Settings, model: Path) -> list[Service]:
         Service(
             "rasa",
             [
-                rasa, "run", "--model", str(model),
+                # Rasa's own command line, with the fix of bot/action_results.py installed first.
+                sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
                 "--endpoints", str(endpoints_file), "--credentials", str(credentials_file),
                 "--interface", settings.bind_host, "--port", str(settings.rasa_port),
                 "--cors", settings.cors_origins,
