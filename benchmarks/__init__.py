@@ -3,7 +3,7 @@
 Figures are measured and printed, never asserted: the test suite checks behaviour, this package
 measures speed and memory. Modules:
 
-* :mod:`benchmarks.stack` starts the assistant as ``make run`` does, in a fresh data directory;
+* :mod:`core.instance` starts the assistant as ``make run`` does, in a fresh data directory;
 * :mod:`benchmarks.citizens` writes each simulated citizen's conversation from a fixed seed;
 * :mod:`benchmarks.questions` picks the knowledge questions the citizens ask;
 * :mod:`benchmarks.assistant` drives N citizens at once through the REST channel;

@@ -28,8 +28,8 @@ from benchmarks.questions import DEV_CASES_FILE, candidate_questions, knowledge_
 from benchmarks.report import render, write_json
 from benchmarks.retrieval import RetrievalFigures, measure_retrieval
 from benchmarks.servers import ResourceSampler, listening_pid
-from benchmarks.stack import started_assistant
 from benchmarks.summary import LoadSummary, summarize_run
+from core.instance import started_instance
 from core.settings import PROJECT_ROOT, load_settings
 
 log = logging.getLogger("bench")
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with tempfile.TemporaryDirectory(prefix="bench-") as data_dir:
                 log.info("starting the assistant (data in %s)", data_dir)
-                with started_assistant(Path(data_dir)) as started:
+                with started_instance(Path(data_dir)) as started:
                     log.info("ready in %.1f s (+ %.1f s index/model check)", started.startup_seconds, started.prepare_seconds)
                     result["stack"] = {"startup_seconds": round(started.startup_seconds, 2),
                                        "prepare_seconds": round(started.prepare_seconds, 2)}

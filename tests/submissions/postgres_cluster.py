@@ -11,7 +11,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Optional
 
 import psycopg2
+
+from core.instance import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENSURE_SCRIPT = REPO_ROOT / "scripts" / "ensure_system_packages.sh"
@@ -62,12 +63,6 @@ def ensure_installed() -> Path:
     return bindir
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class PostgresCluster:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
@@ -75,7 +70,7 @@ class PostgresCluster:
         self.base = Path(tempfile.mkdtemp(prefix="pgtest-", dir="/tmp"))
         self.datadir = self.base / "data"
         self.logfile = self.base / "server.log"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_postgres = os.geteuid() == 0
         self.started = False
 

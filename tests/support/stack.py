@@ -1,29 +1,21 @@
-"""The real assistant for tests: Rasa server, action server (and web service), on free ports.
-
-Servers run exactly as ``make run`` starts them (same launcher code), with their data (tracker,
-submissions database, runtime files) in a temporary directory. The trained model and the
-knowledge index are shared with ``make run`` through ``var/``: both are keyed by their inputs.
-"""
+"""The real assistant for tests: Rasa server, action server and web service, started as
+``make run`` starts them, on free ports, with their data in a temporary directory
+(``core.instance``)."""
 from __future__ import annotations
 
 import json
 import os
-import socket
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from core import launcher
-from core.settings import PROJECT_ROOT, Settings, load_settings
+from core.instance import Instance, free_port, started_instance
+from core.settings import PROJECT_ROOT
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["Conversation", "RunningAssistant", "free_port", "new_sender", "reply_text", "running_assistant",
+           "shared_dir"]
 
 
 def shared_dir() -> Path:
@@ -35,19 +27,8 @@ def shared_dir() -> Path:
     raise FileNotFoundError("../shared/eval/converse.py not found beside the project; set SHARED_DIR")
 
 
-@dataclass
-class RunningAssistant:
-    settings: Settings
-    env: dict[str, str]
-    log_path: Path
-
-    @property
-    def rasa_url(self) -> str:
-        return self.settings.rasa_url
-
-    @property
-    def web_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.web_port}"
+class RunningAssistant(Instance):
+    """A started instance, with helpers to talk to it and read its logs."""
 
     def send(self, text: str, sender: str | None = None) -> list[dict[str, Any]]:
         """One turn through Rasa's REST channel; returns the bot's messages."""
@@ -78,31 +59,8 @@ def reply_text(messages: list[dict[str, Any]]) -> str:
 
 @contextmanager
 def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[RunningAssistant]:
-    env = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "MODEL_DIR": os.environ.get("MODEL_DIR", str(PROJECT_ROOT / "var" / "models")),
-        "INDEX_DIR": os.environ.get("INDEX_DIR", str(PROJECT_ROOT / "var" / "index")),
-        "RASA_PORT": str(free_port()),
-        "ACTION_PORT": str(free_port()),
-        "WEB_PORT": str(free_port()),
-        "LOG_LEVEL": "INFO",
-        **(extra_env or {}),
-    }
-    settings = load_settings(env)
-    model = launcher.prepare(settings)
-    services = launcher.services(settings, model)
-    log_path = data_dir / "servers.log"
-    child_env = launcher.child_environment(env)
-    with open(log_path, "w", encoding="utf-8") as log_stream:
-        try:
-            for service in services:
-                launcher.start(service, child_env, sink=log_stream)
-            if not launcher.wait_until_ready(services):
-                raise RuntimeError("assistant did not start:\n" + log_path.read_text(encoding="utf-8")[-6000:])
-            yield RunningAssistant(settings, env, log_path)
-        finally:
-            launcher.stop(services)
+    with started_instance(data_dir, {"LOG_LEVEL": "INFO", **(extra_env or {})}) as instance:
+        yield RunningAssistant(**vars(instance))
 
 
 class Conversation:

@@ -1,0 +1,80 @@
+"""A separate instance of the assistant, as the tests and the benchmark start it.
+
+The servers run exactly as ``make run`` starts them (same launcher code), on free ports, with
+their data (tracker store, submissions database, runtime files, logs) in a directory of their
+own. The trained model and the knowledge index are shared with ``make run`` through ``var/``:
+both are keyed by their inputs, so an instance never retrains what ``make run`` already has.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from core import launcher
+from core.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def instance_environment(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment with a data directory and free ports of the instance's own."""
+    return {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "MODEL_DIR": os.environ.get("MODEL_DIR", str(PROJECT_ROOT / "var" / "models")),
+        "INDEX_DIR": os.environ.get("INDEX_DIR", str(PROJECT_ROOT / "var" / "index")),
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()),
+        **(extra_env or {}),
+    }
+
+
+@dataclass(frozen=True)
+class Instance:
+    settings: Settings
+    env: dict[str, str]
+    server_pids: dict[str, int]  # service name -> pid of its process
+    prepare_seconds: float  # index and model check (and build/training when their inputs changed)
+    startup_seconds: float  # from starting the servers until every one answers its health check
+    log_path: Path  # every server's output, each line prefixed by the server's name
+
+    @property
+    def rasa_url(self) -> str:
+        return self.settings.rasa_url
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.web_port}"
+
+
+@contextmanager
+def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Instance]:
+    """Prepare (index, model), start every server and wait until all answer; stop them on exit."""
+    env = instance_environment(data_dir, extra_env)
+    settings = load_settings(env)
+    began = time.perf_counter()
+    model = launcher.prepare(settings)
+    prepared = time.perf_counter()
+    services = launcher.services(settings, model)
+    log_path = data_dir / "servers.log"
+    with open(log_path, "w", encoding="utf-8") as log_stream:
+        try:
+            for service in services:
+                launcher.start(service, launcher.child_environment(env), sink=log_stream)
+            if not launcher.wait_until_ready(services):
+                raise RuntimeError("the assistant did not start:\n" + log_path.read_text(encoding="utf-8")[-6000:])
+            ready = time.perf_counter()
+            pids = {s.name: s.process.pid for s in services if s.process is not None}
+            yield Instance(settings, env, pids, prepared - began, ready - prepared, log_path)
+        finally:
+            launcher.stop(services)
