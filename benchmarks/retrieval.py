@@ -93,10 +93,12 @@ def eval_queries(query_limit: int | None) -> list[str]:
 
 
 def answer_latency_ms(settings: Settings, queries: list[str]) -> dict[str, float]:
-    """p50/p95 of ``answer_question`` over ``queries``, each asked once (its vector not cached yet)."""
+    """p50/p95 of ``answer_question`` over ``queries``, each asked once (its vector not cached yet),
+    after the knowledge sentences are encoded ahead, as the action server does when it starts."""
     from index import Searcher, answer_question
 
     searcher = Searcher(settings)
+    searcher.warm_answer_cache()
     for question in WARM_UP_QUESTIONS:
         answer_question(searcher, question)
     samples = []

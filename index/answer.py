@@ -100,7 +100,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
         return _truncate(best.text, max_chars), [best]
     text = normalize(query, cfg.max_input_chars)
     encoder = get_encoder(cfg.embedding_model)
-    similarity = encoder.encode([s for _, _, s in candidates]) @ encoder.encode_query(text)
+    similarity = encoder.encode_sentences([s for _, _, s in candidates]) @ encoder.encode_query(text)
     query_tokens = set(tokenize(text))
     wants_number = bool(_NUMBER_QUESTION.search(text))
     scores = [float(sim) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)

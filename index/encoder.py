@@ -18,6 +18,10 @@ import numpy as np
 
 _WEIGHT_SUFFIXES = (".bin", ".safetensors", ".onnx", ".pt")
 _QUERY_CACHE_SIZE = 512
+# Knowledge sentences whose vectors are kept (about 2 KiB each at 512 dimensions: 32 MiB at most);
+# the whole knowledge base of 41 documents has about 1,500.
+_SENTENCE_CACHE_SIZE = 16384
+_WARM_BATCH = 8  # the model is held for one batch at a time: queries wait at most that long
 
 
 def model_id(model: str) -> str:
@@ -50,6 +54,7 @@ class Encoder:
         self.dim = int(dimension())
         self._lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.texts_encoded = 0  # counter for build reports and tests
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -76,6 +81,36 @@ class Encoder:
             if len(self._query_cache) > _QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
         return vector
+
+    def encode_sentences(self, sentences: list[str]) -> np.ndarray:
+        """Vectors of knowledge sentences, remembered: the same sentences answer many questions.
+
+        Answer extraction scores every sentence of the chosen passages against the question;
+        profiled in ``make bench``, encoding them on each knowledge turn cost more than the
+        search itself. Only sentences not seen before go through the model.
+        """
+        if not sentences:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            known = {sentence: self._sentence_cache.get(sentence) for sentence in dict.fromkeys(sentences)}
+        missing = [sentence for sentence, vector in known.items() if vector is None]
+        if missing:
+            known.update(zip(missing, self.encode(missing)))
+        with self._lock:
+            for sentence, vector in known.items():
+                self._sentence_cache[sentence] = vector
+                self._sentence_cache.move_to_end(sentence)
+            while len(self._sentence_cache) > _SENTENCE_CACHE_SIZE:
+                self._sentence_cache.popitem(last=False)
+        return np.stack([known[sentence] for sentence in sentences])
+
+    def warm_sentences(self, sentences: list[str]) -> int:
+        """Encode sentences ahead of the questions, in small batches so that queries interleave.
+        Returns how many went through the model."""
+        before = self.texts_encoded
+        for start in range(0, min(len(sentences), _SENTENCE_CACHE_SIZE), _WARM_BATCH):
+            self.encode_sentences(sentences[start : start + _WARM_BATCH])
+        return self.texts_encoded - before
 
 
 def _load_quietly(model: str):

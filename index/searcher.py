@@ -171,6 +171,15 @@ class Searcher:
         log.info("switched to index version %s", fresh.name)
         return True
 
+    def warm_answer_cache(self) -> int:
+        """Encode the current version's sentences now, so that answers never wait for them
+        (see :meth:`Encoder.encode_sentences`). Returns how many were new; meant for a background
+        thread after loading or reloading."""
+        version = self._version
+        if version is None:
+            return 0
+        return self._encoder.warm_sentences([s for chunk in version.chunks for s in chunk.sentences])
+
     def search(self, query: str, k: int = 5, *, mode: str = "hybrid") -> SearchResult:
         """Rank passages for a citizen's question. ``mode`` ("hybrid", "dense", "keyword") exists
         for evaluation; the assistant uses the default."""

@@ -50,8 +50,26 @@ class _SharedSearcher:
         try:
             if searcher.maybe_reload():
                 log.info("knowledge index reloaded: %s", searcher.version)
+                self.warm(searcher)
         except Exception:
             log.exception("could not load the new index version; keeping the current one")
+
+    @staticmethod
+    def warm(searcher: Searcher) -> None:
+        """Encode the knowledge sentences before citizens ask, in a thread of its own (about 15 s
+        of one core for the whole knowledge base), so that index reloads never wait for it."""
+
+        def encode_ahead() -> None:
+            began = time.perf_counter()
+            try:
+                encoded = searcher.warm_answer_cache()
+            except Exception:  # a failed warm-up only means slower first answers
+                log.exception("could not encode the knowledge sentences ahead")
+                return
+            if encoded:
+                log.info("encoded %d knowledge sentences for answers in %.1f s", encoded, time.perf_counter() - began)
+
+        threading.Thread(target=encode_ahead, name="answer-cache-warm", daemon=True).start()
 
     def start_polling(self) -> None:
         """Start the daemon thread that calls :meth:`refresh` every ``INDEX_POLL_SECONDS`` (once)."""
@@ -62,6 +80,9 @@ class _SharedSearcher:
 
     def _poll_forever(self) -> None:
         interval = max(0.1, settings().index_poll_seconds)
+        searcher = self.get()
+        if searcher is not None:
+            self.warm(searcher)
         while True:
             time.sleep(interval)
             self.refresh()

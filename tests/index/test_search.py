@@ -89,3 +89,28 @@ def test_related_questions_come_from_other_documents(searcher: Searcher):
     assert not set(related) & review_questions
     own = searcher.related_questions(hit, k=3, include_own=True)
     assert own[0] in review_questions
+
+
+def test_sentence_vectors_are_remembered_and_equal_to_fresh_ones(searcher: Searcher, encoder):
+    """Answers score the passages' sentences; each goes through the model once per process."""
+    import numpy as np
+
+    sentences = ["信访事项应当自受理之日起60日内办结。", "复查意见应当自收到复查请求之日起30日内提出。",
+                 "信访事项应当自受理之日起60日内办结。"]
+    fresh = encoder.encode(sentences)
+    before = encoder.texts_encoded
+    remembered = encoder.encode_sentences(sentences)
+    encoded_first = encoder.texts_encoded - before
+    assert encoded_first <= 2  # the repeated sentence is encoded once (none if an earlier test warmed it)
+    assert np.allclose(remembered, fresh, atol=1e-5)
+    before = encoder.texts_encoded
+    assert np.allclose(encoder.encode_sentences(sentences[:2]), fresh[:2], atol=1e-5)
+    assert encoder.texts_encoded == before
+
+    newly_encoded = searcher.warm_answer_cache()
+    assert searcher.warm_answer_cache() == 0  # everything of this version is known now
+    assert newly_encoded >= 0
+    best = searcher.search("信访事项多久办结").hits[0]
+    before = encoder.texts_encoded
+    extract_answer("信访事项多久办结", best)
+    assert encoder.texts_encoded == before  # no sentence went through the model (nor the query: cached)
