@@ -18,8 +18,8 @@ import numpy as np
 
 _WEIGHT_SUFFIXES = (".bin", ".safetensors", ".onnx", ".pt")
 _QUERY_CACHE_SIZE = 512
-# Knowledge sentences whose vectors are kept (about 2 KiB each at 512 dimensions: 32 MiB at most);
-# the whole knowledge base of 41 documents has about 1,500.
+# Knowledge sentences whose vectors are kept (2 KiB each at 512 dimensions: 32 MiB at most);
+# the whole knowledge base of 41 documents has about 420 distinct sentences.
 _SENTENCE_CACHE_SIZE = 16384
 _WARM_BATCH = 8  # the model is held for one batch at a time: queries wait at most that long
 
@@ -69,18 +69,7 @@ class Encoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector; recent queries are cached (answer extraction re-uses the search's)."""
-        with self._lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-        vector = self.encode([text])[0]
-        vector.setflags(write=False)
-        with self._lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > _QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        return self._encode_remembered(self._query_cache, _QUERY_CACHE_SIZE, [text])[0]
 
     def encode_sentences(self, sentences: list[str]) -> np.ndarray:
         """Vectors of knowledge sentences, remembered: the same sentences answer many questions.
@@ -91,18 +80,24 @@ class Encoder:
         """
         if not sentences:
             return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack(self._encode_remembered(self._sentence_cache, _SENTENCE_CACHE_SIZE, sentences))
+
+    def _encode_remembered(self, cache: OrderedDict[str, np.ndarray], size: int, texts: list[str]) -> list[np.ndarray]:
+        """``texts``' vectors from ``cache`` (least recently used first out at ``size``); only the
+        texts it lacks go through the model."""
         with self._lock:
-            known = {sentence: self._sentence_cache.get(sentence) for sentence in dict.fromkeys(sentences)}
-        missing = [sentence for sentence, vector in known.items() if vector is None]
-        if missing:
-            known.update(zip(missing, self.encode(missing)))
+            known = {text: cache.get(text) for text in dict.fromkeys(texts)}
+        missing = [text for text, vector in known.items() if vector is None]
+        for text, vector in zip(missing, self.encode(missing)):
+            vector.setflags(write=False)
+            known[text] = vector
         with self._lock:
-            for sentence, vector in known.items():
-                self._sentence_cache[sentence] = vector
-                self._sentence_cache.move_to_end(sentence)
-            while len(self._sentence_cache) > _SENTENCE_CACHE_SIZE:
-                self._sentence_cache.popitem(last=False)
-        return np.stack([known[sentence] for sentence in sentences])
+            for text, vector in known.items():
+                cache[text] = vector
+                cache.move_to_end(text)
+            while len(cache) > size:
+                cache.popitem(last=False)
+        return [known[text] for text in texts]
 
     def warm_sentences(self, sentences: list[str]) -> int:
         """Encode sentences ahead of the questions, in small batches so that queries interleave.
