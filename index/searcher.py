@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -30,22 +30,11 @@ ANN_CANDIDATE_ROWS = 256
 
 
 @dataclass(frozen=True)
-class Hit:
-    """One ranked passage. ``score`` is the fused 0..1 score; ``dense`` the calibrated cosine and
-    ``keyword`` the normalised BM25 (both 0..1); ``bm25`` the raw BM25 score."""
+class Hit(Chunk):
+    """One ranked passage: the chunk, and how it scored. ``score`` is the fused 0..1 score;
+    ``dense`` the calibrated cosine and ``keyword`` the normalised BM25 (both 0..1); ``bm25`` the
+    raw BM25 score."""
 
-    chunk_id: str
-    doc_id: str
-    title: str
-    section: str
-    citation: str
-    text: str
-    sentences: tuple[str, ...]
-    source: str
-    issuer: str
-    date: str
-    url: str
-    region: str
     score: float
     dense: float
     keyword: float
@@ -223,9 +212,7 @@ class Searcher:
     def _hit(version: _Version, chunk_index: int, scored: ScoredChunks) -> Hit:
         chunk = version.chunks[chunk_index]
         return Hit(
-            chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
-            citation=chunk.citation, text=chunk.text, sentences=chunk.sentences, source=chunk.source,
-            issuer=chunk.issuer, date=chunk.date, url=chunk.url, region=chunk.region,
+            **{f.name: getattr(chunk, f.name) for f in fields(Chunk)},
             score=float(scored.fused[chunk_index]), dense=float(scored.dense[chunk_index]),
             keyword=float(scored.keyword[chunk_index]), bm25=float(scored.bm25[chunk_index]),
             version=version.name,
