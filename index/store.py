@@ -25,6 +25,8 @@ from typing import Any
 
 from filelock import FileLock
 
+from core.files import atomic_write, fsync_directory
+
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.json"
 ROWS = "rows.npy"
@@ -74,31 +76,12 @@ def staging_path(index_dir: Path, version: str) -> Path:
     return path
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def publish(index_dir: Path, staging: Path, version: str) -> Path:
     """Move a complete staging directory into place and point ``CURRENT`` at it."""
     final = version_path(index_dir, version)
     os.replace(staging, final)
-    _fsync_dir(final.parent)
-    pointer_tmp = index_dir / f".CURRENT.{version}.tmp"
-    with open(pointer_tmp, "w", encoding="utf-8") as handle:
-        handle.write(version + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(pointer_tmp, index_dir / "CURRENT")
-    _fsync_dir(index_dir)
+    fsync_directory(final.parent)
+    atomic_write(index_dir / "CURRENT", f"{version}\n".encode("utf-8"))
     return final
 
 

@@ -21,9 +21,9 @@ from typing import Callable
 
 from filelock import FileLock
 
+from core.files import atomic_write
 from index.documents import parse_document
 
-from .files import atomic_write
 from .history import HistoryEntry, RevisionHistory, RevisionNotFound, revision_of
 from .validation import InvalidDocument, check_doc_id, document_status, split_front_matter, validate_document, with_status
 

@@ -19,7 +19,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .files import atomic_write
+from core.files import atomic_write
+
 
 log = logging.getLogger(__name__)
 _ENTRY = re.compile(r"(\d{6})\.json")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to a hidden temporary file beside ``path``, flush it to disk, then rename it
-    over ``path`` (the temporary name does not end in ``.md``, so the index never reads it)."""
+    over ``path`` (the temporary name starts with a dot and ends in ``.tmp``, so neither the
+    knowledge loader nor the index's version listing ever reads it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.parent / f".{path.name}.{os.getpid()}.{time.time_ns()}.tmp"
     try:
@@ -20,10 +21,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a rename inside ``directory`` durable (best effort: some file systems refuse)."""
     try:
         descriptor = os.open(directory, os.O_RDONLY)
     except OSError:
