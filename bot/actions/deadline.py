@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional, Text
-from zoneinfo import ZoneInfo
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -14,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from bot.actions import knowledge
 from bot.actions.form_turns import UserTurn, interrupts, is_resumed_after_interruption, wants_to_cancel
 from bot.deadlines import StartEvent, deadline_reply, parse_start_date, start_event
+from submissions.timeutil import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORM = "deadline_form"
 
 
@@ -23,13 +22,18 @@ def today_in_shanghai() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+def _read(text: Text, today: date) -> Tuple[Optional[StartEvent], Optional[date]]:
+    """The event a message names and the date it happened (a date after today is not taken)."""
+    start = parse_start_date(text, today)
+    return start_event(text), start if start is not None and start <= today else None
+
+
 def _slots_from(text: Text, today: date) -> List[EventType]:
+    event, start = _read(text, today)
     events: List[EventType] = []
-    event = start_event(text)
     if event is not None:
         events.append(SlotSet("deadline_event", event.name))
-    start = parse_start_date(text, today)
-    if start is not None and start <= today:
+    if start is not None:
         events.append(SlotSet("deadline_start", start.isoformat()))
     return events
 
@@ -68,7 +72,7 @@ class ValidateDeadlineForm(FormValidationAction):
             dispatcher.utter_message(text=f"{hint}请告诉我具体日期，例如“3月1日”“昨天”或“三天前”。")
         else:
             dispatcher.utter_message(text="请选择或告诉我这个日期发生了什么。")
-        return [*events, SlotSet(requested, None)] if requested else events
+        return [*events, SlotSet(requested, None)]
 
 
 class ActionDeadline(Action):
@@ -94,8 +98,8 @@ class ActionDeadlineQuick(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = UserTurn.latest(tracker).text
-        event, start = start_event(text), parse_start_date(text, today_in_shanghai())
-        if event is not None and start is not None and start <= today_in_shanghai():
+        event, start = _read(text, today_in_shanghai())
+        if event is not None and start is not None:
             dispatcher.utter_message(text=deadline_reply(event, start))
             return []
         knowledge.send_result(dispatcher, await knowledge.search(tracker.latest_message.get("text") or text))
