@@ -52,8 +52,9 @@ class UserTurn:
         return bool(_QUESTION_MARKERS.search(self.normalised))
 
 
-def is_long_answer(turn: UserTurn, field: Optional[FormField]) -> bool:
-    return bool(field and field.long_text and len(turn.normalised) >= 15)
+def is_long_answer(turn: UserTurn, field: Optional[FormField], min_chars: int = 15) -> bool:
+    """A message of at least ``min_chars`` characters while the form asks for a long text."""
+    return bool(field and field.long_text and len(turn.normalised) >= min_chars)
 
 
 def wants_to_cancel(turn: UserTurn, field: Optional[FormField]) -> bool:
@@ -69,7 +70,7 @@ def interrupts(turn: UserTurn, field: Optional[FormField]) -> bool:
     if turn.is_confident("request_human"):
         return True
     if turn.is_confident(*QUESTION_INTENTS) and turn.looks_like_question:
-        return not (field and field.long_text and len(turn.normalised) >= LONG_ANSWER_CHARS)
+        return not is_long_answer(turn, field, LONG_ANSWER_CHARS)
     return False
 
 

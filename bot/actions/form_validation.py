@@ -184,9 +184,9 @@ class ValidateStatusForm(FormValidationAction):
             hint = {
                 "tracking_number": "没有识别到查询编号。查询编号以 XF 或 JY 开头，后面是8位日期和6位字母数字，例如 JY20261122K7Q2MX。",
                 "mobile_last4": "请输入4位数字，即提交时所留手机号码的后4位。",
-            }.get(requested or "", "请按提示输入。")
+            }.get(requested, "请按提示输入。")
             dispatcher.utter_message(text=hint)
-            return [SlotSet(requested, None)] if requested else []
+            return [SlotSet(requested, None)]
         return events
 
 
