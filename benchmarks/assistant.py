@@ -21,10 +21,8 @@ from typing import Any, Sequence
 import aiohttp
 
 from benchmarks.citizens import STATUS, TRACKING_PLACEHOLDER, CitizenScript, Turn
+from core.instance import REST_WEBHOOK_PATH, reply_text
 from submissions.tracking import find_tracking_number
-
-REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
-
 
 @dataclass(frozen=True)
 class ThinkTime:
@@ -62,16 +60,6 @@ class LoadRun:
     think: ThinkTime
     wall_seconds: float
     records: list[TurnRecord]
-
-
-def reply_text(messages: Sequence[dict[str, Any]]) -> str:
-    """All texts and button titles of a reply."""
-    parts: list[str] = []
-    for message in messages:
-        if message.get("text"):
-            parts.append(str(message["text"]))
-        parts.extend(str(b.get("title", "")) for b in message.get("buttons") or [])
-    return "\n".join(parts)
 
 
 async def send_message(
@@ -179,9 +167,3 @@ async def run_citizens(
         wall = time.perf_counter() - started
     return LoadRun(len(scripts), sum(len(c) for c in scripts), think, wall,
                    [r for records in per_citizen for r in records])
-
-
-async def ask_once(rasa_url: str, sender_id: str, text: str, timeout_seconds: float) -> Reply:
-    """One message in a conversation of its own (used to choose and warm up questions)."""
-    async with aiohttp.ClientSession() as session:
-        return await send_message(session, rasa_url, sender_id, text, timeout_seconds)

@@ -15,21 +15,17 @@ import uuid
 from pathlib import Path
 from typing import Iterable
 
+import aiohttp
 import yaml
 
-from benchmarks.assistant import ask_once, reply_text
+from benchmarks.assistant import send_message
+from benchmarks.retrieval import eval_queries
+from core.instance import find_shared_dir, reply_text
 from core.settings import PROJECT_ROOT
 
-RETRIEVAL_EVAL_FILE = PROJECT_ROOT / "tests" / "data" / "retrieval_eval.yaml"
-DEV_CASES_FILE = PROJECT_ROOT.parent / "shared" / "eval" / "dev_cases.yaml"
+DEV_CASES_FILE = (find_shared_dir() or PROJECT_ROOT.parent / "shared") / "eval" / "dev_cases.yaml"
 SOURCE_MARK = "来源："
 NOT_SURE_MARK = "没有把握"
-
-
-def retrieval_eval_questions(path: Path = RETRIEVAL_EVAL_FILE) -> list[str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    answerable = [str(item["q"]) for item in data.get("questions") or [] if item.get("q")]
-    return answerable + [str(q) for q in data.get("off_topic") or []]
 
 
 def dev_case_questions(path: Path = DEV_CASES_FILE) -> list[str]:
@@ -43,7 +39,7 @@ def dev_case_questions(path: Path = DEV_CASES_FILE) -> list[str]:
 
 def candidate_questions(dev_cases: Path = DEV_CASES_FILE, limit: int | None = None, seed: int = 0) -> list[str]:
     """Distinct candidates in a fixed order; ``limit`` keeps a seeded sample."""
-    unique = list(dict.fromkeys(retrieval_eval_questions() + dev_case_questions(dev_cases)))
+    unique = list(dict.fromkeys(eval_queries(None) + dev_case_questions(dev_cases)))
     if limit is not None and limit < len(unique):
         unique = random.Random(seed).sample(unique, limit)
     return unique
@@ -56,8 +52,10 @@ def is_knowledge_reply(text: str) -> bool:
 async def knowledge_questions(rasa_url: str, candidates: Iterable[str], timeout_seconds: float) -> list[str]:
     """The candidates that the running assistant answers as knowledge questions."""
     kept = []
-    for question in candidates:
-        reply = await ask_once(rasa_url, f"bench-probe-{uuid.uuid4().hex[:10]}", question, timeout_seconds)
-        if reply.error is None and is_knowledge_reply(reply_text(reply.messages)):
-            kept.append(question)
+    async with aiohttp.ClientSession() as session:
+        for question in candidates:  # each in a conversation of its own
+            reply = await send_message(session, rasa_url, f"bench-probe-{uuid.uuid4().hex[:10]}", question,
+                                       timeout_seconds)
+            if reply.error is None and is_knowledge_reply(reply_text(reply.messages)):
+                kept.append(question)
     return kept

@@ -87,8 +87,7 @@ def eval_queries(query_limit: int | None) -> list[str]:
     from index.cli import DEFAULT_EVAL_FILE
     from index.evaluate import load_eval_set
 
-    eval_set = load_eval_set(DEFAULT_EVAL_FILE)
-    queries = [q for q, _ in eval_set.answerable] + eval_set.off_topic
+    queries = load_eval_set(DEFAULT_EVAL_FILE).queries
     return queries[:query_limit] if query_limit else queries
 
 

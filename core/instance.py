@@ -13,10 +13,33 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from core import launcher
 from core.settings import PROJECT_ROOT, Settings, load_settings
+
+
+REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+def reply_text(messages: Sequence[dict[str, Any]]) -> str:
+    """All texts and button titles of a REST reply, as ``../shared/eval/converse.py`` reads them."""
+    parts: list[str] = []
+    for message in messages:
+        if message.get("text"):
+            parts.append(str(message["text"]))
+        parts.extend(str(b.get("title", "")) for b in message.get("buttons") or [])
+    return "\n".join(parts)
+
+
+def find_shared_dir() -> Path | None:
+    """The steering repository's shared/ folder (evaluation script and cases): ``SHARED_DIR``,
+    else ``../shared`` beside the project; None when neither has ``eval/converse.py``."""
+    candidates = [os.environ.get("SHARED_DIR", ""), str(PROJECT_ROOT.parent / "shared")]
+    for candidate in filter(None, candidates):
+        if (Path(candidate) / "eval" / "converse.py").is_file():
+            return Path(candidate)
+    return None
 
 
 def free_port() -> int:
@@ -27,11 +50,12 @@ def free_port() -> int:
 
 def instance_environment(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment with a data directory and free ports of the instance's own."""
+    shared = load_settings()  # the model and index that ``make run`` would use, wherever they are
     return {
         **os.environ,
         "DATA_DIR": str(data_dir),
-        "MODEL_DIR": os.environ.get("MODEL_DIR", str(PROJECT_ROOT / "var" / "models")),
-        "INDEX_DIR": os.environ.get("INDEX_DIR", str(PROJECT_ROOT / "var" / "index")),
+        "MODEL_DIR": str(shared.model_dir),
+        "INDEX_DIR": str(shared.index_dir),
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
         "WEB_PORT": str(free_port()),

@@ -122,8 +122,7 @@ def _cmd_bench(cfg: Settings, args: argparse.Namespace) -> int:
     build_index(cfg)
     eval_file = Path(args.file)
     if eval_file.is_file():
-        eval_set = load_eval_set(eval_file)
-        queries = [q for q, _ in eval_set.answerable] + eval_set.off_topic
+        queries = load_eval_set(eval_file).queries
     else:
         queries = [q for d in load_documents(cfg.knowledge_dir).documents for q in d.questions]
     print(run(cfg, queries, args.synthetic, args.build_copies))

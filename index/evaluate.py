@@ -25,6 +25,11 @@ class EvalSet:
     answerable: list[tuple[str, frozenset[str]]]
     off_topic: list[str]
 
+    @property
+    def queries(self) -> list[str]:
+        """Every question of the set: the answerable ones, then the off-topic ones."""
+        return [question for question, _ in self.answerable] + self.off_topic
+
 
 def _as_list(value: object) -> list[str]:
     if value is None:

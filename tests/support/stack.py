@@ -4,27 +4,24 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from core.instance import Instance, free_port, started_instance
-from core.settings import PROJECT_ROOT
+from core.instance import REST_WEBHOOK_PATH, Instance, find_shared_dir, free_port, reply_text, started_instance
 
 __all__ = ["Conversation", "RunningAssistant", "free_port", "new_sender", "reply_text", "running_assistant",
            "shared_dir"]
 
 
 def shared_dir() -> Path:
-    """The steering repository's shared/ folder (evaluation script and cases), beside the project."""
-    candidates = [os.environ.get("SHARED_DIR", ""), str(PROJECT_ROOT.parent / "shared")]
-    for candidate in filter(None, candidates):
-        if (Path(candidate) / "eval" / "converse.py").is_file():
-            return Path(candidate)
-    raise FileNotFoundError("../shared/eval/converse.py not found beside the project; set SHARED_DIR")
+    """The steering repository's shared/ folder; the tests that use it need it."""
+    found = find_shared_dir()
+    if found is None:
+        raise FileNotFoundError("../shared/eval/converse.py not found beside the project; set SHARED_DIR")
+    return found
 
 
 class RunningAssistant(Instance):
@@ -34,7 +31,7 @@ class RunningAssistant(Instance):
         """One turn through Rasa's REST channel; returns the bot's messages."""
         body = json.dumps({"sender": sender or new_sender(), "message": text}).encode()
         request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            self.rasa_url + REST_WEBHOOK_PATH, data=body, headers={"Content-Type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read().decode() or "[]")
@@ -45,16 +42,6 @@ class RunningAssistant(Instance):
 
 def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
-
-
-def reply_text(messages: list[dict[str, Any]]) -> str:
-    """All text and button titles of a reply, as converse.py reads it."""
-    parts = []
-    for message in messages:
-        if message.get("text"):
-            parts.append(message["text"])
-        parts.extend(str(b.get("title", "")) for b in message.get("buttons") or [])
-    return "\n".join(parts)
 
 
 @contextmanager
