@@ -17,23 +17,11 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 def create_app(cfg: Settings | None = None) -> web.Application:
+    from web import demo, staff  # here: both import SETTINGS_KEY from this module
+
     app = web.Application(client_max_size=12 * 1024 * 1024)  # uploads are capped at 10 MB by the staff API
     app[SETTINGS_KEY] = cfg or process_settings()
     app.router.add_get("/healthz", healthz)
-    for part in _parts():
+    for part in (demo, staff):  # the demo page and widget; the staff console and API
         part.register(app)
     return app
-
-
-def _parts() -> list:
-    """The route groups that exist in this checkout (demo/widget, staff console and API)."""
-    import importlib
-
-    found = []
-    for name in ("web.demo", "web.staff"):
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as missing:
-            if missing.name != name:
-                raise
-    return found

@@ -48,7 +48,7 @@ from .http import (
     if_match,
     wants_create,
 )
-from .search import MAX_QUERY_CHARS
+from .search import MAX_QUERY_CHARS, MAX_RESULTS
 from .services import STAFF_KEY, StaffServices
 from .uploads import MAX_UPLOAD_BYTES, UploadRejected, check_upload, extract
 from .validation import MAX_DOCUMENT_BYTES, InvalidDocument, InvalidDocumentId, check_doc_id
@@ -311,8 +311,8 @@ async def search(request: web.Request) -> web.Response:
     if not query:
         raise ApiError(422, "missing_field", "请输入要搜索的问题。")
     k = data.get("k", 5)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 20:
-        raise ApiError(400, "bad_field", "k（返回条数）应是 1–20 的整数。")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_RESULTS:
+        raise ApiError(400, "bad_field", f"k（返回条数）应是 1–{MAX_RESULTS} 的整数。")
     return json_response(await asyncio.to_thread(_services(request).search.search, query, k))
 
 
