@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
+# What the loader, and the staff console validating before it publishes, take for front matter.
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 _REQUIRED = ("title", "source")
 
 
@@ -83,7 +84,7 @@ def parse_document(doc_id: str, raw: bytes) -> Document | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8: {exc}") from exc
-    match = _FRONT_MATTER.match(text)
+    match = FRONT_MATTER.match(text)
     if not match:
         raise ValueError("missing front matter (--- ... ---) at the top")
     try:

@@ -14,13 +14,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from .validation import CONTROL_CHARACTERS
+
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_EXTRACTED_CHARS = 500_000  # stays under the 1 MB limit of a saved document
 SUPPORTED_SUFFIXES = (".md", ".txt", ".docx", ".pdf")
 _SENTENCE_END = tuple("。！？；：…”’」』）)!?;:")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class UploadRejected(ValueError):
@@ -70,7 +71,7 @@ def extract(filename: str, data: bytes) -> Extracted:
         text, title = _docx_text(data)
     else:
         text, title = _pdf_text(data)
-    text = _CONTROL.sub("", text).strip()
+    text = CONTROL_CHARACTERS.sub("", text).strip()
     if not text:
         hint = "（如果是扫描件，请先做文字识别）" if suffix == ".pdf" else ""
         raise UploadRejected(422, f"文件中没有可提取的文字{hint}。")

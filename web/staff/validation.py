@@ -13,16 +13,15 @@ from typing import Any
 import yaml
 
 from index.chunking import chunk_document
-from index.documents import parse_document
+from index.documents import FRONT_MATTER, parse_document
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
 MAX_FIELD_CHARS = 200
 # 3–64 characters: lower-case ASCII letters, digits and hyphens, starting with a letter or digit.
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEXT_FIELDS = {"title": "标题（title）", "source": "来源文件（source）", "issuer": "发布机关（issuer）",
                 "region": "适用地区（region）"}
 _ALLOWED_FIELDS = ("title", "source", "issuer", "date", "region", "url", "tags", "questions", "status")
@@ -61,7 +60,7 @@ def check_doc_id(raw: str) -> str:
 
 def split_front_matter(text: str) -> FrontMatter:
     """Parse the YAML front matter; raises :class:`InvalidDocument` with the reason."""
-    match = _FRONT_MATTER.match(text)
+    match = FRONT_MATTER.match(text)
     if not match:
         raise InvalidDocument(["文档开头缺少文件头：第一行应为 ---，随后是标题、来源等字段，再以一行 --- 结束。"])
     try:
@@ -133,7 +132,7 @@ def validate_document(doc_id: str, text: str) -> FrontMatter:
     check_doc_id(doc_id)
     if len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
         raise InvalidDocument([f"文档过大：最多 {MAX_DOCUMENT_BYTES // 1024} KB，请拆分为几个文档。"])
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise InvalidDocument(["文档中含有无法显示的控制字符，请删除后再提交（常见于从其他软件复制的文字）。"])
     parts = split_front_matter(text)
     meta, problems = parts.meta, []
@@ -172,7 +171,7 @@ def with_status(text: str, status: str) -> str:
     """The same document with ``status: <status>`` in its front matter, everything else untouched."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}")
-    match = _FRONT_MATTER.match(text)
+    match = FRONT_MATTER.match(text)
     if not match:
         raise InvalidDocument(["该文档缺少文件头，无法标记状态；请先修正文档。"])
     header = match.group(1)
