@@ -127,9 +127,10 @@ class CallbackChannel(InputChannel):
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = open_store(settings.redis_url)
-        namespace = f"xinfang:{self.name()}:{self.account_id()}"
-        self.ledger = CallbackLedger(self.store, namespace)
-        self.options = OptionMemory(self.store, namespace)
+        # Prefix of this application's keys in the shared store (retries, options, access token).
+        self.namespace = f"xinfang:{self.name()}:{self.account_id()}"
+        self.ledger = CallbackLedger(self.store, self.namespace)
+        self.options = OptionMemory(self.store, self.namespace)
         self.reply_window = max(0.0, settings.wechat_reply_timeout)
         self.max_text_bytes = settings.wechat_text_max_bytes
         self._background: set[asyncio.Task[Any]] = set()

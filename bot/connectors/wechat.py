@@ -56,7 +56,7 @@ class WeChatInput(CallbackChannel):
             settings.wechat_api_base,
             TokenEndpoint(TOKEN_PATH, {"grant_type": "client_credential", "appid": settings.wechat_appid,
                                        "secret": settings.wechat_secret}),
-            self.store, f"xinfang:wechat:{self.account_id()}:access_token",
+            self.store, f"{self.namespace}:access_token",
         )
 
     def account_id(self) -> str:

@@ -45,7 +45,7 @@ class WeComInput(CallbackChannel):
         self._api = TencentApiClient(
             settings.wecom_api_base,
             TokenEndpoint(TOKEN_PATH, {"corpid": settings.wecom_corp_id, "corpsecret": settings.wecom_secret}),
-            self.store, f"xinfang:wecom:{self.account_id()}:access_token",
+            self.store, f"{self.namespace}:access_token",
         )
 
     def account_id(self) -> str:
