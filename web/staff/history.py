@@ -65,30 +65,36 @@ class RevisionHistory:
     def _dir(self, doc_id: str) -> Path:
         return self.root / doc_id
 
-    def entries(self, doc_id: str) -> list[HistoryEntry]:
-        """All complete entries, oldest first."""
+    def _entry_files(self, doc_id: str) -> list[Path]:
+        """The document's entry files, oldest first (their names are the zero-padded numbers)."""
         directory = self._dir(doc_id)
         if not directory.is_dir():
             return []
-        found = []
-        for path in sorted(directory.glob("*.json")):
-            if not _ENTRY.fullmatch(path.name):
-                continue
-            try:
-                found.append(HistoryEntry(**json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError, TypeError):
-                log.warning("ignoring unreadable history entry %s", path)
-        return sorted(found, key=lambda entry: entry.number)
+        return sorted(path for path in directory.glob("*.json") if _ENTRY.fullmatch(path.name))
+
+    @staticmethod
+    def _read(path: Path) -> HistoryEntry | None:
+        try:
+            return HistoryEntry(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError):
+            log.warning("ignoring unreadable history entry %s", path)
+            return None
+
+    def entries(self, doc_id: str) -> list[HistoryEntry]:
+        """All complete entries, oldest first."""
+        return [entry for entry in map(self._read, self._entry_files(doc_id)) if entry is not None]
 
     def latest(self, doc_id: str) -> HistoryEntry | None:
-        entries = self.entries(doc_id)
-        return entries[-1] if entries else None
+        """The newest complete entry; reads only as many files as it needs from the newest back."""
+        return next((entry for entry in map(self._read, reversed(self._entry_files(doc_id))) if entry), None)
 
     def entry(self, doc_id: str, number: int) -> HistoryEntry:
-        for entry in self.entries(doc_id):
-            if entry.number == number:
-                return entry
-        raise RevisionNotFound(number)
+        found = self._read(self._dir(doc_id) / f"{number:06d}.json") if number >= 0 else None
+        if found is None or found.number != number:
+            raise RevisionNotFound(number)
+        return found
 
     def content(self, doc_id: str, number: int) -> bytes:
         self.entry(doc_id, number)  # only complete entries
