@@ -41,10 +41,12 @@ from .http import (
     STAFF_NAME,
     ApiError,
     json_response,
+    read_at_most,
     read_body,
     read_json,
     staff_only,
     text_field,
+    too_large_message,
     if_match,
     wants_create,
 )
@@ -271,19 +273,16 @@ async def _file_field(request: web.Request) -> BodyPartReader:
 
 
 async def _read_part(field: BodyPartReader) -> bytes:
-    chunks, size = [], 0
-    while chunk := await field.read_chunk(64 * 1024):
-        size += len(chunk)
-        if size > MAX_UPLOAD_BYTES:
-            raise UploadRejected(413, f"文件过大：最多 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    content = await read_at_most(field.read_chunk, MAX_UPLOAD_BYTES)
+    if content is None:
+        raise UploadRejected(413, too_large_message("文件", MAX_UPLOAD_BYTES))
+    return content
 
 
 @staff_only
 async def upload(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
-        raise ApiError(413, "too_large", f"文件过大：最多 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
+        raise ApiError(413, "too_large", too_large_message("文件", MAX_UPLOAD_BYTES))
     filename = ""
     try:
         field = await _file_field(request)

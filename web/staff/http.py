@@ -54,20 +54,30 @@ def staff_only(handler: Handler) -> Handler:
     return guarded
 
 
-async def read_body(request: web.Request, limit: int, what: str) -> bytes:
-    """The whole body, refusing (413) anything over ``limit`` bytes without reading it all."""
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "too_large", f"{what}过大：最多 {_size(limit)}。")
+def too_large_message(what: str, limit: int) -> str:
+    return f"{what}过大：最多 {_size(limit)}。"
+
+
+async def read_at_most(read: Callable[[int], Awaitable[bytes]], limit: int) -> bytes | None:
+    """Everything ``read`` gives (a request body, a multipart part), or None as soon as it passes
+    ``limit`` bytes: the rest is never read."""
     chunks, size = [], 0
-    while True:
-        chunk = await request.content.read(READ_CHUNK_BYTES)
-        if not chunk:
-            break
+    while chunk := await read(READ_CHUNK_BYTES):
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "too_large", f"{what}过大：最多 {_size(limit)}。")
+            return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_body(request: web.Request, limit: int, what: str) -> bytes:
+    """The whole body, refusing (413) anything over ``limit`` bytes without reading it all."""
+    body = None
+    if request.content_length is None or request.content_length <= limit:
+        body = await read_at_most(request.content.read, limit)
+    if body is None:
+        raise ApiError(413, "too_large", too_large_message(what, limit))
+    return body
 
 
 async def read_json(request: web.Request, limit: int) -> dict[str, Any]:
