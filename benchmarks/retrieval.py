@@ -1,9 +1,5 @@
-"""Retrieval alone, measured by ``index.bench`` (reused as it is) and read back into figures.
-
-``index.bench`` prints lines; this module runs the same three parts with the sizes chosen here
-and picks the numbers out of those lines for the table and the JSON. The printed lines are kept
-as they are, so a figure that a future change of ``index.bench`` makes unreadable is reported
-missing, never wrong.
+"""Retrieval alone, measured by ``index.bench``'s three parts (real knowledge base, build
+throughput, synthetic collection) with the sizes chosen here, as figures for the table and JSON.
 
 One figure is added here: the whole answer of a knowledge turn (``index.answer_question``:
 search, then the answering sentences picked from the passages), which is what the action
@@ -11,39 +7,24 @@ server computes for every question.
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.stats import summarize_seconds
 from core.launcher import prepare_index
 from core.settings import Settings
 
+if TYPE_CHECKING:  # index.bench (numpy, FAISS) is imported when retrieval is measured
+    from index.bench import BuildFigures, RealFigures, SyntheticFigures, Timing
+
 ANSWER_LABEL = "answer (search + sentence extraction)"
 WARM_UP_QUESTIONS = ("信访事项的办理期限", "怎样提出人民建议", "复查和复核有什么区别")
-
-LABELS = {
-    "embedding only": "embedding",
-    "search only": "search",
-    "embedding + search": "embedding + search",
-    "BM25 only": "BM25 only (baseline)",
-    "flat": "flat",
-    "hnsw": "hnsw",
-}
-_LATENCY = re.compile(
-    r"^\s*(?P<label>embedding only|search only|embedding \+ search|BM25 only|flat|hnsw)\s+"
-    r"(?:build\s+(?P<build>[\d.]+) s\s+)?p50\s+(?P<p50>[\d.]+) ms\s+p95\s+(?P<p95>[\d.]+) ms"
-)
-_RECALL = re.compile(r"recall@10 vs flat (?P<recall>[\d.]+)")
-_BUILD = re.compile(r"(?P<rate>[\d.]+) chunks/s\s+(?P<per_1000>[\d.]+) s per 1,000 chunks")
-_REAL = re.compile(r"real knowledge base: (?P<documents>\d+) documents, (?P<chunks>\d+) chunks, (?P<rows>\d+) rows \((?P<kind>\w+)\)")
-_SYNTHETIC = re.compile(r"synthetic collection: (?P<rows>[\d,]+) rows")
 
 
 @dataclass
 class RetrievalFigures:
-    latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # label -> p50/p95 (and build_s, recall@10)
+    latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # label -> p50_ms/p95_ms (+ build_s, recall_at_10, …)
     seconds_per_1000_chunks: float | None = None
     chunks_per_second: float | None = None
     real_collection: dict[str, Any] = field(default_factory=dict)
@@ -61,24 +42,23 @@ class RetrievalFigures:
         }
 
 
-def read_figures(lines: list[str]) -> RetrievalFigures:
-    figures = RetrievalFigures(lines=list(lines))
-    for line in lines:
-        if match := _LATENCY.match(line):
-            entry: dict[str, float] = {"p50_ms": float(match["p50"]), "p95_ms": float(match["p95"])}
-            if match["build"]:
-                entry["build_s"] = float(match["build"])
-            if recall := _RECALL.search(line):
-                entry["recall_at_10"] = float(recall["recall"])
-            figures.latency_ms[LABELS[match["label"]]] = entry
-        elif match := _BUILD.search(line):
-            figures.chunks_per_second = float(match["rate"])
-            figures.seconds_per_1000_chunks = float(match["per_1000"])
-        elif match := _REAL.search(line):
-            figures.real_collection = {"documents": int(match["documents"]), "chunks": int(match["chunks"]),
-                                       "rows": int(match["rows"]), "index_kind": match["kind"]}
-        elif match := _SYNTHETIC.search(line):
-            figures.synthetic_rows = int(match["rows"].replace(",", ""))
+def _entry(timing: Timing) -> dict[str, float]:
+    return {"p50_ms": round(timing.p50_ms, 2), "p95_ms": round(timing.p95_ms, 2), **timing.notes}
+
+
+def collect_figures(real: RealFigures, build: BuildFigures | None, synthetic: SyntheticFigures | None) -> RetrievalFigures:
+    """The three parts' figures in the benchmark's table and JSON shape (``lines``: as the
+    ``python -m index bench`` command prints them)."""
+    figures = RetrievalFigures(real_collection=dict(real.collection), lines=real.lines())
+    figures.latency_ms.update((t.label, _entry(t)) for t in real.timings)
+    if build is not None:
+        figures.chunks_per_second = round(build.chunks_per_second, 2)
+        figures.seconds_per_1000_chunks = round(build.seconds_per_1000_chunks, 1)
+        figures.lines += build.lines()
+    if synthetic is not None:
+        figures.synthetic_rows = synthetic.rows
+        figures.latency_ms.update((t.label, _entry(t)) for t in synthetic.timings)
+        figures.lines += synthetic.lines()
     return figures
 
 
@@ -118,11 +98,10 @@ def measure_retrieval(
     prepare_index(settings)
     queries = eval_queries(query_limit)
     answer = answer_latency_ms(settings, queries)  # first: index.bench's runs cache these query vectors
-    lines = bench.bench_real(settings, queries, repeats=repeats)
-    if build_copies:
-        lines += bench.bench_build(settings, build_copies)
-    if synthetic_rows:
-        lines += bench.bench_synthetic(synthetic_rows)
-    figures = read_figures(lines)
+    figures = collect_figures(
+        bench.bench_real(settings, queries, repeats=repeats),
+        bench.bench_build(settings, build_copies) if build_copies else None,
+        bench.bench_synthetic(synthetic_rows) if synthetic_rows else None,
+    )
     figures.latency_ms[ANSWER_LABEL] = answer
     return figures

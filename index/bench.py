@@ -13,6 +13,7 @@ import dataclasses
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +32,87 @@ def _rss_mib() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def _percentiles(samples: list[tuple[float, float]]) -> str:
-    """Wall-clock p50/p95, and the median CPU time (all threads), which busy neighbours inflate less."""
+@dataclass(frozen=True)
+class Timing:
+    """Latency of one measured operation: wall-clock p50/p95, and the median CPU time (all
+    threads), which busy neighbours inflate less. ``notes``: build_s, recall_at_10, … ."""
+
+    label: str
+    p50_ms: float
+    p95_ms: float
+    cpu_p50_ms: float
+    count: int
+    notes: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        extra = "".join(f"   {name} {value:g}" for name, value in self.notes.items())
+        return (f"  {self.label:<22} p50 {self.p50_ms:6.2f} ms   p95 {self.p95_ms:6.2f} ms   "
+                f"(CPU p50 {self.cpu_p50_ms:6.2f} ms, n={self.count}){extra}")
+
+
+def _timing(label: str, samples: list[tuple[float, float]], **notes: float) -> Timing:
     wall = np.asarray([w for w, _ in samples]) * 1000
     cpu = np.asarray([c for _, c in samples]) * 1000
-    return (f"p50 {np.percentile(wall, 50):6.2f} ms   p95 {np.percentile(wall, 95):6.2f} ms   "
-            f"(CPU p50 {np.percentile(cpu, 50):6.2f} ms, n={len(wall)})")
+    return Timing(label, float(np.percentile(wall, 50)), float(np.percentile(wall, 95)),
+                  float(np.percentile(cpu, 50)), len(wall), notes)
+
+
+@dataclass(frozen=True)
+class RealFigures:
+    """The real knowledge base: its size and the per-query timings."""
+
+    collection: dict[str, object]  # documents, chunks, rows, index_kind
+    distinct_queries: int
+    repeats: int
+    timings: list[Timing]
+    rss_mib: float
+
+    def lines(self) -> list[str]:
+        c = self.collection
+        return [f"real knowledge base: {c['documents']} documents, {c['chunks']} chunks, {c['rows']} rows "
+                f"({c['index_kind']}), {self.distinct_queries} distinct queries x {self.repeats}",
+                *(t.line() for t in self.timings),
+                f"  RSS after loading model and index: {self.rss_mib:.0f} MiB"]
+
+
+@dataclass(frozen=True)
+class SyntheticFigures:
+    """Random vectors only: flat and HNSW, with build time, recall and index memory in ``notes``."""
+
+    rows: int
+    dim: int
+    queries: int
+    timings: list[Timing]
+
+    def lines(self) -> list[str]:
+        return [f"synthetic collection: {self.rows:,} rows x {self.dim} dims (clustered random unit vectors), "
+                f"{self.queries} queries", *(t.line() for t in self.timings)]
+
+
+@dataclass(frozen=True)
+class BuildFigures:
+    """A full build (every text embedded) of the knowledge base copied ``copies`` times."""
+
+    copies: int
+    documents: int
+    chunks: int
+    questions: int
+    embedded_texts: int
+    seconds: float
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.seconds
+
+    @property
+    def seconds_per_1000_chunks(self) -> float:
+        return 1000 / self.chunks_per_second
+
+    def lines(self) -> list[str]:
+        return [f"build throughput (full re-embed of the knowledge base x{self.copies}: {self.documents} documents, "
+                f"{self.chunks} chunks, {self.questions} questions, {self.embedded_texts} texts embedded)",
+                f"  {self.seconds:.1f} s total   {self.chunks_per_second:.1f} chunks/s   "
+                f"{self.seconds_per_1000_chunks:.1f} s per 1,000 chunks"]
 
 
 def _time(fn, items) -> list[tuple[float, float]]:
@@ -53,7 +129,7 @@ def _load() -> str:
     return f"load average {one:.2f} (1 min) {five:.2f} (5 min)"
 
 
-def bench_real(cfg: Settings, queries: list[str], repeats: int = 3) -> list[str]:
+def bench_real(cfg: Settings, queries: list[str], repeats: int = 3) -> RealFigures:
     searcher = Searcher(cfg)
     encoder = get_encoder(cfg.embedding_model)
     for q in queries[:5]:  # warm-up: first calls allocate
@@ -76,15 +152,11 @@ def bench_real(cfg: Settings, queries: list[str], repeats: int = 3) -> list[str]
     keyword_only = _time(lambda q: searcher.search(q, mode="keyword"), batch)
     manifest = searcher._version.manifest  # noqa: SLF001
     counts = manifest["counts"]
-    return [
-        f"real knowledge base: {counts['documents']} documents, {counts['chunks']} chunks, {counts['rows']} rows "
-        f"({manifest['index_kind']}), {len(queries)} distinct queries x {repeats}",
-        f"  embedding only      {_percentiles(embedding)}",
-        f"  search only         {_percentiles(search_only)}",
-        f"  embedding + search  {_percentiles(together)}",
-        f"  BM25 only           {_percentiles(keyword_only)}",
-        f"  RSS after loading model and index: {_rss_mib():.0f} MiB",
-    ]
+    collection = {"documents": counts["documents"], "chunks": counts["chunks"], "rows": counts["rows"],
+                  "index_kind": manifest["index_kind"]}
+    timings = [_timing("embedding", embedding), _timing("search", search_only),
+               _timing("embedding + search", together), _timing("BM25 only (baseline)", keyword_only)]
+    return RealFigures(collection, len(queries), repeats, timings, _rss_mib())
 
 
 def _clustered_unit_vectors(rng: np.random.Generator, rows: int, dim: int, clusters: int) -> np.ndarray:
@@ -98,14 +170,14 @@ def _clustered_unit_vectors(rng: np.random.Generator, rows: int, dim: int, clust
     return vectors
 
 
-def bench_synthetic(rows: int = 100_000, dim: int = 512, queries: int = 300, seed: int = 0) -> list[str]:
+def bench_synthetic(rows: int = 100_000, dim: int = 512, queries: int = 300, seed: int = 0) -> SyntheticFigures:
     rng = np.random.default_rng(seed)
     vectors = _clustered_unit_vectors(rng, rows, dim, clusters=max(rows // 50, 1))
     picks = rng.choice(rows, size=queries, replace=False)
     # each query is a slightly reworded row: its source row should come back first
     noisy = vectors[picks] + rng.standard_normal((queries, dim), dtype=np.float32) * (0.3 / np.sqrt(dim))
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-    lines = [f"synthetic collection: {rows:,} rows x {dim} dims (clustered random unit vectors), {queries} queries"]
+    timings: list[Timing] = []
     exact: list[np.ndarray] = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("flat", "hnsw"):
@@ -121,20 +193,19 @@ def bench_synthetic(rows: int = 100_000, dim: int = 512, queries: int = 300, see
                 results.append(search_vectors(index, noisy[i], 10)[0])
 
             samples = _time(query, range(queries))
-            source_first = np.mean([r[0] == p for r, p in zip(results, picks)])
-            extra = f"   source row first {source_first:.3f}"
+            notes = {"build_s": round(built, 1),
+                     "source_first": round(float(np.mean([r[0] == p for r, p in zip(results, picks)])), 3)}
             if kind == "flat":
                 exact = results
             else:
-                recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(results, exact)])
-                extra += f"   recall@10 vs flat {recall:.3f}"
-            lines.append(f"  {kind:<5} build {built:6.1f} s   {_percentiles(samples)}{extra}   "
-                         f"index +{_rss_mib() - rss_before:.0f} MiB")
+                notes["recall_at_10"] = round(float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(results, exact)])), 3)
+            notes["index_mib"] = round(_rss_mib() - rss_before)
+            timings.append(_timing(kind, samples, **notes))
             del index
-    return lines
+    return SyntheticFigures(rows, dim, queries, timings)
 
 
-def bench_build(cfg: Settings, copies: int = 5) -> list[str]:
+def bench_build(cfg: Settings, copies: int = 5) -> BuildFigures:
     """Full build (every chunk embedded) of ``copies`` copies of the knowledge base."""
     documents = load_documents(cfg.knowledge_dir).documents
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,21 +217,17 @@ def bench_build(cfg: Settings, copies: int = 5) -> list[str]:
                     shutil.copy(path, knowledge / f"{path.stem}-copy{copy}.md")
         temp_cfg = dataclasses.replace(cfg, knowledge_dir=knowledge, index_dir=Path(tmp) / "index")
         report = build_index(temp_cfg, full=True)
-    per_second = report.chunks / report.seconds
-    return [
-        f"build throughput (full re-embed of the knowledge base x{copies}: {report.documents} documents, "
-        f"{report.chunks} chunks, {report.questions} questions, {report.embedded_texts} texts embedded)",
-        f"  {report.seconds:.1f} s total   {per_second:.1f} chunks/s   {1000 / per_second:.1f} s per 1,000 chunks",
-    ]
+    return BuildFigures(copies, report.documents, report.chunks, report.questions, report.embedded_texts,
+                        report.seconds)
 
 
 def run(cfg: Settings, queries: list[str], synthetic_rows: int, build_copies: int) -> str:
     lines = [f"CPU cores: {psutil.cpu_count()}   RSS at start: {_rss_mib():.0f} MiB   {_load()}"]
-    lines += bench_real(cfg, queries)
+    lines += bench_real(cfg, queries).lines()
     if build_copies:
-        lines += bench_build(cfg, build_copies)
+        lines += bench_build(cfg, build_copies).lines()
     if synthetic_rows:
-        lines += bench_synthetic(synthetic_rows)
+        lines += bench_synthetic(synthetic_rows).lines()
     lines.append(f"peak RSS of this process (bench included): {_peak_rss_mib():.0f} MiB   at the end: {_load()}")
     return "\n".join(lines)
 

@@ -1,10 +1,11 @@
-"""The benchmark's own logic (scripts, error rules, reading index.bench's lines); no timing here."""
+"""The benchmark's own logic (scripts, error rules, index.bench's figures in the table's shape); no timing here."""
 from __future__ import annotations
 
 from benchmarks.assistant import Reply, turn_error
 from benchmarks.citizens import FORM, KNOWLEDGE, STATUS, TRACKING_PLACEHOLDER, Turn, citizen_scripts
-from benchmarks.retrieval import read_figures
+from benchmarks.retrieval import collect_figures
 from benchmarks.stats import summarize_seconds
+from index.bench import BuildFigures, RealFigures, SyntheticFigures, Timing
 from submissions.validation import validate_mobile
 
 QUESTIONS = ["信访事项的办理期限是多久？", "复核是什么意思？", "信访有哪些途径？", "多人走访需要推选代表吗？"]
@@ -38,23 +39,27 @@ def test_turn_errors() -> None:
     assert turn_error(Turn(STATUS, "查"), answer, "JY20261122WPXPTA") is None
 
 
-def test_index_bench_lines_are_read_into_figures() -> None:
-    figures = read_figures([
-        "real knowledge base: 41 documents, 236 chunks, 413 rows (flat), 164 distinct queries x 3",
-        "  embedding only      p50  15.52 ms   p95  20.82 ms   (CPU p50  15.53 ms, n=492)",
-        "  embedding + search  p50  18.31 ms   p95  22.83 ms   (CPU p50  18.31 ms, n=492)",
-        "  BM25 only           p50   0.31 ms   p95   0.42 ms   (CPU p50   0.31 ms, n=492)",
-        "  264.7 s total   4.5 chunks/s   224.3 s per 1,000 chunks",
-        "synthetic collection: 100,000 rows x 512 dims (clustered random unit vectors), 300 queries",
-        "  hnsw  build   93.0 s   p50   0.97 ms   p95  11.67 ms   (CPU p50   0.95 ms, n=300)   source row first "
-        "1.000   recall@10 vs flat 0.998   index +196 MiB",
+def test_index_bench_figures_become_the_table_and_json_figures() -> None:
+    real = RealFigures({"documents": 41, "chunks": 236, "rows": 413, "index_kind": "flat"}, 164, 3, [
+        Timing("embedding", 15.521, 20.824, 15.53, 492),
+        Timing("embedding + search", 18.31, 22.834, 18.31, 492),
+        Timing("BM25 only (baseline)", 0.312, 0.42, 0.31, 492),
+    ], 1200.0)
+    build = BuildFigures(5, 205, 1180, 885, 3500, 264.7)
+    synthetic = SyntheticFigures(100_000, 512, 300, [
+        Timing("hnsw", 0.97, 11.67, 0.95, 300, {"build_s": 93.0, "recall_at_10": 0.998}),
     ])
+    figures = collect_figures(real, build, synthetic)
     assert figures.latency_ms["embedding"] == {"p50_ms": 15.52, "p95_ms": 20.82}
     assert figures.latency_ms["embedding + search"]["p95_ms"] == 22.83
     assert figures.latency_ms["BM25 only (baseline)"]["p50_ms"] == 0.31
     assert figures.latency_ms["hnsw"] == {"p50_ms": 0.97, "p95_ms": 11.67, "build_s": 93.0, "recall_at_10": 0.998}
     assert figures.seconds_per_1000_chunks == 224.3 and figures.synthetic_rows == 100_000
     assert figures.real_collection == {"documents": 41, "chunks": 236, "rows": 413, "index_kind": "flat"}
+    # python -m index bench prints the same figures
+    assert figures.lines[0].startswith("real knowledge base: 41 documents, 236 chunks, 413 rows (flat)")
+    assert any("224.3 s per 1,000 chunks" in line for line in figures.lines)
+    assert any(line.strip().startswith("hnsw") and "recall_at_10 0.998" in line for line in figures.lines)
 
 
 def test_percentiles() -> None:
