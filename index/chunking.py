@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from core.textnorm import normalize
 
-from .documents import Document
+from .documents import Document, Source
 
 # Bump whenever the output of chunk_document changes for the same input: it is part of the
 # embedding-cache key, so a new chunker re-embeds everything once.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 MAX_CHUNK_CHARS = 240
 MAX_SENTENCE_CHARS = 160
 
@@ -43,9 +43,9 @@ class Chunk:
     section: str
     citation: str
     sentences: tuple[str, ...]
-    source: str
+    source: str  # the section's source: the one its citation names, else the document's own
     issuer: str
-    date: str
+    date: str  # what the date is, in words: "2022年5月1日起施行"
     url: str
     region: str
 
@@ -176,12 +176,25 @@ def _sections(document: Document) -> list[_Section]:
     return [s for s in sections if s.lines]
 
 
+_CITED_BOOK = re.compile(r"^《([^》]+)》")
+
+
+def _section_source(document: Document, citation: str) -> Source:
+    """The listed source a section's citation names (the document's own source otherwise)."""
+    book = _CITED_BOOK.match(citation)
+    named = document.source_named(book.group(1)) if book else None
+    if named is None and book:
+        named = next((s for s in document.sources if normalize(s.name) == book.group(1)), None)
+    return named or document.primary
+
+
 def chunk_document(document: Document) -> list[Chunk]:
     """The chunks of one document, in reading order, with ids ``<doc_id>#<n>``."""
     title = normalize(document.title)
     chunks: list[Chunk] = []
     for section in _sections(document):
         sentences = [s for line in section.lines for s in split_sentences(line)]
+        source = _section_source(document, section.citation)
         for group in _pack(sentences, MAX_CHUNK_CHARS):
             chunks.append(
                 Chunk(
@@ -191,10 +204,10 @@ def chunk_document(document: Document) -> list[Chunk]:
                     section=" / ".join(section.headings),
                     citation=section.citation,
                     sentences=tuple(group),
-                    source=normalize(document.source),
-                    issuer=normalize(document.issuer),
-                    date=document.date,
-                    url=document.url,
+                    source=normalize(source.name),
+                    issuer=normalize(source.issuer),
+                    date=source.date_label,
+                    url=source.url,
                     region=normalize(document.region),
                 )
             )

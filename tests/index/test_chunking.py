@@ -41,8 +41,51 @@ def test_sections_become_chunks_with_heading_paths_and_citations():
         ("写信的办法（试行）", ""),  # parentheses that are not an article stay in the heading
     ]
     assert [c.chunk_id for c in chunks] == [f"t-doc#{i}" for i in range(6)]
-    assert all(c.source == "信访工作条例" and c.issuer == "中共中央、国务院" and c.date == "2022-05-01" for c in chunks)
+    # The older single-source front matter: one source, its date of unknown kind.
+    assert all(c.source == "信访工作条例" and c.issuer == "中共中央、国务院" and c.date == "2022年5月1日" for c in chunks)
     assert chunks[1].text == "对处理意见不服的，可以申请复查。"
+
+
+SOURCES_FRONT = """---
+title: 复查
+sources:
+  - name: 信访工作条例
+    issuer: 中共中央、国务院
+    articles: 第三十五条
+    published: 2022-02-25
+    effective: 2022-05-01
+    url: https://example.gov.cn/xfgzl
+  - name: 《上海市信访条例》
+    issuer: 上海市人民代表大会常务委员会
+    amended: 2018-12-20
+---
+"""
+
+
+def test_sources_list_each_section_carries_the_source_its_citation_names():
+    document = parse_document("t-sources", (SOURCES_FRONT + "## 复查（第三十五条）\n\n可以申请复查。\n\n"
+                                            "## 上海（《上海市信访条例》第三十八条）\n\n上海另有规定。\n\n"
+                                            "## 说明\n\n没有条款。\n").encode("utf-8"))
+    assert document is not None and [s.name for s in document.sources] == ["信访工作条例", "上海市信访条例"]
+    national, shanghai, note = chunk_document(document)
+    assert (national.source, national.date, national.url) == ("信访工作条例", "2022年5月1日起施行", "https://example.gov.cn/xfgzl")
+    assert (shanghai.source, shanghai.issuer, shanghai.date, shanghai.url) == (
+        "上海市信访条例", "上海市人民代表大会常务委员会", "2018年12月20日修正", "")
+    assert (note.citation, note.source) == ("", "信访工作条例")  # no citation: the document's own source
+
+
+@pytest.mark.parametrize(
+    "front, reason",
+    [
+        ("---\ntitle: t\nsources: []\n---\n\n正文。\n", "non-empty list"),
+        ("---\ntitle: t\nsources:\n  - issuer: 某机关\n---\n\n正文。\n", "lacks name"),
+        ("---\ntitle: t\nsources:\n  - name: 某文件\n    page: 3\n---\n\n正文。\n", "unknown fields"),
+        ("---\ntitle: t\nsource: 某文件\nsources:\n  - name: 某文件\n---\n\n正文。\n", "not both"),
+    ],
+)
+def test_malformed_sources_are_refused(front, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_document("t-bad", front.encode("utf-8"))
 
 
 @pytest.mark.parametrize(

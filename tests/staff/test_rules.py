@@ -65,3 +65,43 @@ def test_a_token_names_its_owner_and_nothing_else_matches():
     for wrong in ("t-on", "t-one ", "T-ONE", "", "x" * 10_000, None):
         assert staff_name(wrong, tokens) is None
     assert staff_name("t-one", {}) is None
+
+
+SOURCES_DOCUMENT = """---
+title: 申请复查
+sources:
+  - name: 信访工作条例
+    issuer: 中共中央、国务院
+    articles: 第三十五条
+    effective: 2022-05-01
+    url: https://www.gov.cn/zhengce/2022-04/07/content_5683824.htm
+region: 全国
+tags: [复查]
+questions:
+  - 对处理意见不服怎么办？
+  - 复查找谁？
+  - 复查多久申请？
+---
+
+## 申请复查（第三十五条）
+
+对处理意见不服的，可以自收到书面答复之日起30日内请求复查。
+"""
+
+
+def test_a_sources_list_is_accepted_and_each_entry_checked():
+    validate_document("t-sources", SOURCES_DOCUMENT)
+    cases = {
+        "请至少填写一个日期": SOURCES_DOCUMENT.replace("    effective: 2022-05-01\n", ""),
+        "第 1 个来源的施行日期（effective）应写成": SOURCES_DOCUMENT.replace("2022-05-01", "2022年5月1日"),
+        "第 1 个来源中有无法识别的字段：page": SOURCES_DOCUMENT.replace("    articles:", "    page: 3\n    articles:"),
+        "第 1 个来源的发布机关（issuer）": SOURCES_DOCUMENT.replace("    issuer: 中共中央、国务院\n", ""),
+        "不要同时填写": SOURCES_DOCUMENT.replace("region: 全国\n", "region: 全国\nsource: 信访工作条例\n"),
+        "第 1 个来源的网址（url）": SOURCES_DOCUMENT.replace("https://www.gov.cn", "www.gov.cn"),
+        "来源（sources）应是一个列表": SOURCES_DOCUMENT.split("sources:")[0] + "sources: 信访工作条例\nregion:"
+        + SOURCES_DOCUMENT.split("region:")[1],
+    }
+    for expected, text in cases.items():
+        with pytest.raises(InvalidDocument) as refused:
+            validate_document("t-sources", text)
+        assert any(expected in problem for problem in refused.value.problems), (expected, refused.value.problems)

@@ -22,7 +22,7 @@ from typing import Callable
 from filelock import FileLock
 
 from core.files import atomic_write
-from index.documents import parse_document
+from index.documents import parse_document, parse_sources
 
 from .history import HistoryEntry, RevisionHistory, RevisionNotFound, revision_of
 from .validation import InvalidDocument, check_doc_id, document_status, split_front_matter, validate_document, with_status
@@ -93,6 +93,14 @@ def _meta_text(meta: dict, name: str) -> str:
     return str(value).strip() if isinstance(value, (str, int, float, dt.date)) else ""
 
 
+def _primary_source_name(meta: dict) -> str:
+    """The document's own source (the first of ``sources:``, or ``source:``), empty if unreadable."""
+    try:
+        return parse_sources(meta)[0].name
+    except ValueError:
+        return ""
+
+
 class DocumentRepository:
     def __init__(self, knowledge_dir: Path, history_dir: Path, clock: Clock = _utc_now):
         self.knowledge_dir = knowledge_dir
@@ -129,7 +137,7 @@ class DocumentRepository:
             mtime = self._path(doc_id).stat().st_mtime
             updated, updated_by = _iso(dt.datetime.fromtimestamp(mtime, dt.timezone.utc)), None
         summary = DocumentSummary(
-            doc_id=doc_id, title=_meta_text(meta, "title"), source=_meta_text(meta, "source"),
+            doc_id=doc_id, title=_meta_text(meta, "title"), source=_primary_source_name(meta),
             region=_meta_text(meta, "region"), status=status, updated=updated, updated_by=updated_by,
             revision=revision, problem=problem,
         )

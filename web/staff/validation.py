@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from index.chunking import chunk_document
-from index.documents import FRONT_MATTER, parse_document
+from index.documents import FRONT_MATTER, SOURCE_DATES, SOURCE_FIELDS, parse_document
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
@@ -22,9 +22,13 @@ MAX_FIELD_CHARS = 200
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TEXT_FIELDS = {"title": "标题（title）", "source": "来源文件（source）", "issuer": "发布机关（issuer）",
-                "region": "适用地区（region）"}
-_ALLOWED_FIELDS = ("title", "source", "issuer", "date", "region", "url", "tags", "questions", "status")
+_TEXT_FIELDS = {"title": "标题（title）", "region": "适用地区（region）"}
+# One source in the older single-source form; a ``sources:`` list replaces all four.
+_LEGACY_SOURCE_FIELDS = {"source": "来源文件（source）", "issuer": "发布机关（issuer）"}
+_SOURCE_LABELS = {"name": "文件名称（name）", "issuer": "发布机关（issuer）"}
+_DATE_LABELS = {"published": "发布日期（published）", "effective": "施行日期（effective）",
+                "amended": "修正日期（amended）"}
+_ALLOWED_FIELDS = ("title", "sources", "source", "issuer", "date", "region", "url", "tags", "questions", "status")
 STATUSES = ("active", "retired")
 
 
@@ -86,12 +90,12 @@ def _check_text_field(meta: dict[str, Any], name: str, label: str, problems: lis
         problems.append(f"{label}应为一行文字，不超过 {MAX_FIELD_CHARS} 个字。")
 
 
-def _check_date(value: Any, problems: list[str]) -> None:
+def _check_date(value: Any, problems: list[str], label: str = "日期（date）") -> None:
     if value is None:
-        problems.append("请填写日期（date），写成 年-月-日，例如 2022-05-01。")
+        problems.append(f"请填写{label}，写成 年-月-日，例如 2022-05-01。")
         return
     if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
-        problems.append("日期（date）应写成 年-月-日，例如 2022-05-01。")
+        problems.append(f"{label}应写成 年-月-日，例如 2022-05-01。")
         return
     if isinstance(value, str):
         try:
@@ -99,7 +103,46 @@ def _check_date(value: Any, problems: list[str]) -> None:
                 raise ValueError
             dt.date.fromisoformat(value.strip())
         except ValueError:
-            problems.append("日期（date）应写成 年-月-日，例如 2022-05-01。" if value.strip() else "请填写日期（date）。")
+            problems.append(f"{label}应写成 年-月-日，例如 2022-05-01。" if value.strip() else f"请填写{label}。")
+
+
+def _check_url(value: Any, problems: list[str], label: str = "网址（url）") -> None:
+    if value not in (None, "") and (not isinstance(value, str) or not re.fullmatch(r"https?://\S{1,500}", value.strip())):
+        problems.append(f"{label}应以 http:// 或 https:// 开头，不含空格。")
+
+
+def _check_sources(meta: dict[str, Any], problems: list[str]) -> None:
+    """The document's sources: a ``sources:`` list, or the older source/issuer/date/url fields."""
+    listed = meta.get("sources")
+    if listed is None:
+        for name, label in _LEGACY_SOURCE_FIELDS.items():
+            _check_text_field(meta, name, label, problems)
+        _check_date(meta.get("date"), problems)
+        _check_url(meta.get("url"), problems)
+        return
+    if any(meta.get(name) not in (None, "") for name in (*_LEGACY_SOURCE_FIELDS, "date", "url")):
+        problems.append("来源请只写在 sources 列表里，不要同时填写 source、issuer、date、url。")
+    if not isinstance(listed, list) or not listed:
+        problems.append("来源（sources）应是一个列表，每项以“  - name: 文件名称”开头。")
+        return
+    for number, entry in enumerate(listed, start=1):
+        where = f"第 {number} 个来源"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}应包含 name、issuer 和日期等字段。")
+            continue
+        unknown = [str(key) for key in entry if key not in SOURCE_FIELDS]
+        if unknown:
+            problems.append(f"{where}中有无法识别的字段：{'、'.join(unknown)}（可用字段：{'、'.join(SOURCE_FIELDS)}）。")
+        for name, label in _SOURCE_LABELS.items():
+            _check_text_field(entry, name, f"{where}的{label}", problems)
+        if entry.get("articles") is not None:
+            _check_text_field(entry, "articles", f"{where}的条款（articles）", problems)
+        dates = [name for name in SOURCE_DATES if entry.get(name) not in (None, "")]
+        if not dates:
+            problems.append(f"{where}请至少填写一个日期：施行日期（effective）、修正日期（amended）或发布日期（published）。")
+        for name in dates:
+            _check_date(entry.get(name), problems, f"{where}的{_DATE_LABELS[name]}")
+        _check_url(entry.get("url"), problems, f"{where}的网址（url）")
 
 
 def _text_items(value: Any) -> list[str] | None:
@@ -141,10 +184,7 @@ def validate_document(doc_id: str, text: str) -> FrontMatter:
         problems.append(f"文件头中有无法识别的字段：{'、'.join(unknown)}（可用字段：{'、'.join(_ALLOWED_FIELDS)}）。")
     for name, label in _TEXT_FIELDS.items():
         _check_text_field(meta, name, label, problems)
-    _check_date(meta.get("date"), problems)
-    url = meta.get("url")
-    if url not in (None, "") and (not isinstance(url, str) or not re.fullmatch(r"https?://\S{1,500}", url.strip())):
-        problems.append("网址（url）应以 http:// 或 https:// 开头，不含空格。")
+    _check_sources(meta, problems)
     _check_lists(meta, problems)
     status = meta.get("status")
     if status is not None and status not in STATUSES:
