@@ -103,22 +103,30 @@ async def search(text: Text) -> Answer:
     return await asyncio.to_thread(_answer_blocking, text)
 
 
-def send_answer(dispatcher: CollectingDispatcher, result: Answer) -> None:
-    buttons = [{"title": q, "payload": q} for q in result.related_questions[:MAX_RELATED_QUESTIONS]]
-    dispatcher.utter_message(text=f"{result.text}\n{result.citation}", buttons=buttons)
+def _buttons(first: List[Dict[Text, Text]], questions: List[Text]) -> List[Dict[Text, Text]]:
+    """``first`` (e.g. the form the citizen may have meant), then questions as quick replies."""
+    return [*first, *({"title": q, "payload": q} for q in questions)][: MAX_RELATED_QUESTIONS + len(first)]
 
 
-def send_not_sure(dispatcher: CollectingDispatcher, result: Answer) -> None:
-    buttons = [{"title": q, "payload": q} for q in result.suggested_questions[:MAX_RELATED_QUESTIONS]]
-    dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
+def send_answer(dispatcher: CollectingDispatcher, result: Answer,
+                first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
+    dispatcher.utter_message(text=f"{result.text}\n{result.citation}",
+                             buttons=_buttons(first_buttons or [], result.related_questions))
 
 
-def send_result(dispatcher: CollectingDispatcher, result: Answer) -> None:
+def send_not_sure(dispatcher: CollectingDispatcher, result: Answer,
+                  first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
+    dispatcher.utter_message(response="utter_not_sure",
+                             buttons=_buttons(first_buttons or [], result.suggested_questions))
+
+
+def send_result(dispatcher: CollectingDispatcher, result: Answer,
+                first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
     """The answer with its source, or "not sure" with the ways to a person."""
     if result.confident:
-        send_answer(dispatcher, result)
+        send_answer(dispatcher, result, first_buttons)
     else:
-        send_not_sure(dispatcher, result)
+        send_not_sure(dispatcher, result, first_buttons)
 
 
 class ActionAnswerQuestion(Action):

@@ -122,3 +122,34 @@ def test_published_knowledge_is_answered_and_retired_knowledge_is_not(live: Runn
     print(f"retired: answer gone {gone:.2f} s later")
     assert gone <= LIVE_BOUND_SECONDS
     assert live.logs().count("knowledge index reloaded") >= 2  # the action server's poller swapped twice
+
+
+RECEPTION_DOC_ID = "test-songbai-reception"
+RECEPTION_QUESTION = "松柏社区信访接待日是哪天？"  # the classifier hears a deadline question (ask_deadline)
+RECEPTION_FACT = "每周四上午"
+RECEPTION_DOCUMENT = document_text(
+    "测试专用：松柏社区信访接待日",
+    "## 信访接待日\n\n测试专用：松柏社区的信访接待日是每周四上午，地点在松柏社区活动中心一楼。",
+    questions=[RECEPTION_QUESTION, "松柏社区哪天接待来访群众？", "松柏社区信访接待在哪里？"],
+)
+CALCULATOR_PROMPTS = ("哪件事发生", "起算的日期")
+
+
+def test_published_knowledge_answers_whatever_the_classifier_heard(live: RunningAssistant) -> None:
+    """Arbitration: a question the classifier files as a deadline calculation, with no date and no
+    request to calculate, is answered by the document staff publish, not by the calculator."""
+    before = reply_text(live.send(RECEPTION_QUESTION, new_sender()))
+    assert not any(prompt in before for prompt in CALCULATOR_PROMPTS), before
+    status, created = call(live, "PUT", f"/api/documents/{RECEPTION_DOC_ID}", {"content": RECEPTION_DOCUMENT},
+                           headers={"If-None-Match": "*"})
+    assert status == 201, created
+    published_at, _ = wait_published(live, created["publish"]["ticket"])
+    while True:
+        reply = reply_text(live.send(RECEPTION_QUESTION, new_sender()))
+        if RECEPTION_FACT in reply:
+            break
+        assert time.monotonic() - published_at <= LIVE_BOUND_SECONDS, reply
+        time.sleep(0.3)
+    assert "来源：" in reply and not any(prompt in reply for prompt in CALCULATOR_PROMPTS)
+    # a clear request still starts the calculator
+    assert any(prompt in reply_text(live.send("帮我算一下复查的截止日期", new_sender())) for prompt in CALCULATOR_PROMPTS)

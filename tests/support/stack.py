@@ -68,5 +68,9 @@ class Conversation:
         return [b for m in self.messages for b in m.get("buttons") or []]
 
     @property
+    def button_titles(self) -> list[str]:
+        return [str(b.get("title", "")) for b in self.buttons]
+
+    @property
     def custom_payloads(self) -> list[dict[str, Any]]:
         return [m["custom"] for m in self.messages if m.get("custom")]

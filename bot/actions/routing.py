@@ -1,0 +1,71 @@
+"""The actions that arbitrate between intents and the knowledge base (see :mod:`bot.arbitration`).
+
+``action_arbitrate`` runs first for every message the classifier files as a command outside a
+form. It sets the ``route`` slot, which the rules branch on: ``start`` opens the form or the
+deadline calculator; ``answer`` means this action has already replied, from the knowledge base
+when it is confident (with the command the classifier had in mind offered as a button), else
+with "not sure" and that button.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import knowledge
+from bot.actions.deadline import today_in_shanghai
+from bot.arbitration import Route, decide
+
+log = logging.getLogger(__name__)
+
+# The button that starts what the classifier heard, offered beside an answer.
+COMMAND_BUTTONS: Dict[Text, Dict[Text, Text]] = {
+    "file_petition": {"title": "我要提交信访事项", "payload": "/file_petition"},
+    "file_suggestion": {"title": "我要提人民建议", "payload": "/file_suggestion"},
+    "check_status": {"title": "查询办理进度", "payload": "/check_status"},
+    "ask_deadline": {"title": "帮我计算截止日期", "payload": "/ask_deadline"},
+}
+
+
+def latest_text(tracker: Tracker) -> Text:
+    return tracker.latest_message.get("text") or ""
+
+
+class ActionArbitrate(Action):
+    def name(self) -> Text:
+        return "action_arbitrate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        text = latest_text(tracker)
+        decision = decide(intent, text, today_in_shanghai())
+        log.debug("route for intent %s: %s (%s)", intent, decision.route.value, decision.reason)
+        if decision.route is Route.START:
+            return [SlotSet("route", Route.START.value)]
+        result = await knowledge.search(text)
+        offer = [COMMAND_BUTTONS[intent]] if intent in COMMAND_BUTTONS else []
+        knowledge.send_result(dispatcher, result, first_buttons=offer)
+        return [SlotSet("route", Route.ANSWER.value)]
+
+
+class ActionOutOfScope(Action):
+    """A message the classifier thinks is off-topic: still answered when a published document
+    answers it with confidence (staff may have published what the classifier never saw)."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        result = await knowledge.search(latest_text(tracker))
+        if result.confident:
+            knowledge.send_answer(dispatcher, result)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []

@@ -1,0 +1,107 @@
+"""Arbitration between what the classifier heard and what the knowledge base can answer.
+
+The intent classifier is trained on a few hundred sentences; the knowledge base is what staff
+publish, and it grows without retraining. So outside a form, a message the classifier files
+under "start something" (a petition, a suggestion, a status lookup, the deadline calculator) is
+only taken as a command when the citizen clearly asked for it:
+
+* a button payload (``/file_petition``), or
+* a command in the words themselves ("我要投诉物业", "帮我查一下进度", a tracking number, a date
+  to count from) that is not phrased as a question about the procedure ("想提建议，该走什么渠道？").
+
+Anything else is treated as a question: the knowledge base answers it when it is confident, and
+the citizen is offered the form or calculator the classifier had in mind as a button; when the
+knowledge base is not sure either, the assistant says so (with that button) rather than opening
+a form nobody asked for. See README, "How a message is routed".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Optional
+
+from bot.deadlines import parse_start_date
+from core.textnorm import normalize
+
+# Intents that start something: the form or calculation each one starts.
+COMMAND_INTENTS = ("file_petition", "file_suggestion", "check_status", "ask_deadline")
+
+_QUESTION = re.compile(
+    r"[?？]|吗|怎么|怎样|如何|哪里|哪儿|哪个|哪些|哪种|哪条|什么|啥|多久|多长|多少|几[天日个种条年月]|是否|能否|可否"
+    r"|能不能|可不可以|可以不|有没有|要不要|需不需要|该不该|应不应该|行不行|还是"
+)
+_FILE_VERBS = r"(提交|提出|提|递交|递|写|登记|反映|投诉|举报|控告|检举|信访|上访|走访|建言|申诉|说说|告)"
+_FILE_COMMAND = re.compile(
+    r"(我|我们|咱|俺)?(要|想|想要|需要|打算|准备|希望|得)(在这里|在这儿|在线|网上|现在|马上)?" + _FILE_VERBS
+    + r"|(帮|替|给)(我|我们|忙)(在线|网上)?(提交|登记|反映|投诉|递|写|提)"
+    + r"|(帮|替|给)?(我|我们)?把.{0,12}(递|交|提交|反映|转|送)(上去|给|到)"
+    + r"|^(在线|网上)?(提交|登记)(一个|一条|一下|一件)?"
+    + r"|^(投诉|举报|信访|上访|提建议|建议|人民建议|我要信访|反映问题)$"
+)
+_TRACKING_NUMBER = re.compile(r"(XF|JY)\s*\d{8}\s*[A-Z0-9]{6}", re.IGNORECASE)
+_STATUS_COMMAND = re.compile(
+    r"(查|查询|查一下|查查|看看|看一下|问问)(我的|一下|下)?.{0,10}(进度|状态|结果|办理情况|处理情况|办到|到哪)"
+    r"|我(的|反映的|提交的|投诉的|提的).{0,12}(办得怎么样|处理得怎么样|怎么样了|到哪|哪一步|有结果|有回复|有回音|有答复|有消息|受理了|进度|状态)"
+    r"|^(查询|查)?(办理)?(进度|状态)$"
+)
+_HOW_TO = re.compile(r"怎么|怎样|如何|在哪|哪里|去哪|什么方式|什么渠道|什么途径|通过什么")
+_CALCULATE = re.compile(r"(帮|给|替)(我|忙)(算|计算|推算|数)|算一下|算算|计算一下|帮我看看.{0,6}(哪天|几号)")
+
+
+class Route(str, Enum):
+    """What the assistant does with the message."""
+
+    START = "start"  # start the form or calculation the intent names
+    ANSWER = "answer"  # answer from the knowledge base, offering the intent's form as a button
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: Route
+    reason: str  # for logs and tests: which rule decided
+
+
+def is_payload(text: str) -> bool:
+    """A button's payload (``/file_petition``, ``/check_status{...}``), not typed words."""
+    return text.lstrip().startswith("/")
+
+
+def is_question(normalised: str) -> bool:
+    return bool(_QUESTION.search(normalised))
+
+
+def asks_to_start(intent: str, text: str, today: Optional[date] = None) -> Optional[str]:
+    """Why the message is a clear request to start what ``intent`` names, or None when it is not.
+
+    ``today`` anchors relative dates ("昨天") for the deadline calculator.
+    """
+    if is_payload(text):
+        return "button"
+    normalised = normalize(text)
+    if intent == "check_status":
+        if _TRACKING_NUMBER.search(normalised):
+            return "tracking number"
+        if _STATUS_COMMAND.search(normalised) and not _HOW_TO.search(normalised):
+            return "status request"
+        return None
+    if intent == "ask_deadline":
+        if parse_start_date(normalised, today or date.today()) is not None:
+            return "a date to count from"
+        if _CALCULATE.search(normalised):
+            return "calculation request"
+        return None
+    if intent in ("file_petition", "file_suggestion"):
+        if _FILE_COMMAND.search(normalised) and not is_question(normalised):
+            return "filing request"
+        return None
+    return None
+
+
+def decide(intent: str, text: str, today: Optional[date] = None) -> Decision:
+    """Start what the intent names only on a clear request; otherwise answer (or say not sure)."""
+    why = asks_to_start(intent, text, today) if intent in COMMAND_INTENTS else None
+    if why is not None:
+        return Decision(Route.START, why)
+    return Decision(Route.ANSWER, "question" if is_question(normalize(text)) else "no clear request")

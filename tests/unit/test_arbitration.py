@@ -1,0 +1,89 @@
+"""Which messages start a form or the calculator, and which are questions (bot/arbitration.py)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.arbitration import Route, asks_to_start, decide
+
+TODAY = date(2026, 11, 29)
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("file_petition", "/file_petition"),
+        ("file_petition", "我要投诉"),
+        ("file_petition", "我要投诉物业不作为"),
+        ("file_petition", "我想反映小区噪音问题"),
+        ("file_petition", "帮我登记信访"),
+        ("file_petition", "帮我把投诉递上去"),
+        ("file_petition", "我要信訪"),  # Traditional
+        ("file_petition", "在线提交信访"),
+        ("file_petition", "举报"),
+        ("file_suggestion", "/file_suggestion"),
+        ("file_suggestion", "我有个建议想提交"),
+        ("file_suggestion", "我想提个建议"),
+        ("file_suggestion", "我要提人民建议"),
+        ("file_suggestion", "帮我提交一个建议"),
+        ("check_status", "/check_status"),
+        ("check_status", "查一下JY20261122K7Q2MX，手机尾号1111"),
+        ("check_status", "xf20261122abc123 的进度"),
+        ("check_status", "查询办理进度"),
+        ("check_status", "帮我查一下进度"),
+        ("check_status", "我的信访件到哪一步了"),
+        ("check_status", "我提交的建议有回复了吗"),
+        ("ask_deadline", "/ask_deadline"),
+        ("ask_deadline", "我3月1日收到处理意见，复查最晚哪天申请？"),
+        ("ask_deadline", "我昨天收到答复，最晚什么时候申请复查"),
+        ("ask_deadline", "帮我算一下复核截止日期"),
+    ],
+)
+def test_clear_requests_start(intent: str, text: str) -> None:
+    decision = decide(intent, text, TODAY)
+    assert decision.route is Route.START, (text, decision)
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        # The issue's examples: questions the classifier sent to a form or calculator.
+        ("ask_deadline", "长宁区信访接待日是哪天？"),
+        ("file_suggestion", "湿垃圾投放点几点开放？"),
+        ("file_suggestion", "我对城市交通有个好点子，想提给政府，该通过什么渠道？"),
+        ("file_petition", "我们小区十几户人想一起去走访反映问题，可以都去吗？"),
+        # A deadline question with no date and no request to calculate is a knowledge question.
+        ("ask_deadline", "收到处理意见后多久可以申请复查？"),
+        ("ask_deadline", "复核截止日期怎么算"),
+        ("ask_deadline", "信访事项多久能办完？"),
+        ("ask_deadline", "受理告知要等几天"),
+        # How-to questions about filing or tracking.
+        ("file_petition", "我想投诉，该怎么提交？"),
+        ("file_petition", "网上信访怎么提交"),
+        ("file_petition", "可以通过哪些方式提出信访？"),
+        ("file_suggestion", "人民建议提交以后多久会有回复？"),
+        ("file_suggestion", "提建议有奖励吗"),
+        ("check_status", "怎么查询信访事项的办理进度？"),
+        ("check_status", "提交以后在哪里查结果"),
+        # A story with no request: the citizen describes a problem.
+        ("file_petition", "楼下饭店油烟很大，找物业也没用"),
+        # Intents that never start anything here.
+        ("ask_procedure", "我要投诉"),
+        ("out_of_scope", "/file_petition"),
+    ],
+)
+def test_questions_and_descriptions_are_answered(intent: str, text: str) -> None:
+    decision = decide(intent, text, TODAY)
+    assert decision.route is Route.ANSWER, (text, decision)
+
+
+def test_a_future_or_missing_date_is_not_a_calculation_request() -> None:
+    assert asks_to_start("ask_deadline", "复查的期限是多少天", TODAY) is None
+    assert asks_to_start("ask_deadline", "2026年12月5日收到处理意见，复查截止哪天", TODAY) == "a date to count from"
+
+
+def test_reasons_name_the_rule_that_decided() -> None:
+    assert decide("file_petition", "/file_petition", TODAY).reason == "button"
+    assert decide("check_status", "JY20261122K7Q2MX", TODAY).reason == "tracking number"
+    assert decide("file_petition", "网上信访怎么提交", TODAY).reason == "question"
