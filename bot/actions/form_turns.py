@@ -14,6 +14,7 @@ from rasa_sdk import Tracker
 
 from bot.actions.form_fields import FormField
 from core.textnorm import normalize
+from submissions.validation import validate_district
 
 # Intents that suspend the form: the assistant handles them, then asks the same question again.
 QUESTION_INTENTS = frozenset({"ask_procedure", "ask_deadline"})
@@ -21,13 +22,19 @@ CONFIDENT = 0.8
 # A long answer to a free-text question is content even when it mentions a question word.
 LONG_ANSWER_CHARS = 40
 
-_QUESTION_MARKERS = re.compile(r"[?？]|吗|呢|怎么|怎样|如何|多久|多长|多少|什么|哪|是否|能否|能不能|可不可以|几天|期限")
+_QUESTION_MARKERS = re.compile(r"[?？]|吗|呢|怎么|怎样|如何|多久|多长|多少|什么|哪|是否|能否|能不能|可不可以|会不会|是不是|要不要|有没有|几天|期限")
 _CANCEL = re.compile(r"^(我)?(要)?(取消|退出|不填了|不弄了|不办了|不搞了|不写了|算了|放弃|不提交了|不想提交了|不查了|停止|中止)")
 _CORRECTION = re.compile(r"修改|更改|改一下|改下|改成|改为|更正|填错|写错|输错|弄错|重新填|重填")
 _REFUSE = re.compile(r"不同意|不愿意|拒绝|不接受|^(不|否|不行|不要|不可以|no)[。！!.]?$", re.IGNORECASE)
 _AGREE = re.compile(r"^(我)?(同意|接受|好的?|可以|是的?|行|嗯+|确认|确定|没问题|yes|ok|agree)", re.IGNORECASE)
 _CONFIRM = re.compile(r"^(确认|确定|提交|是的?|对的?|没错|无误|没问题|好的?|可以|行|ok|yes)", re.IGNORECASE)
-_NOT_A_NAME_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_capabilities"})
+_NAME_PREFIX = re.compile(r"^(我的?(名字|姓名)(是|叫|为)?|(姓名|名字|称呼)\s*(是|为|叫|:|：)|我(叫|是)|本人(叫|是)?|叫我)\s*")
+_NAME_SUFFIX = re.compile(r"[。.!！~～]+$|(就行|就好|即可)$")
+# Answers at the name step that are not names: courtesies, yes/no, "don't know".
+_NOT_NAMES = frozenset(
+    """你好 您好 嗨 哈喽 hello hi 谢谢 谢谢你 多谢 感谢 好 好的 好吧 行 可以 是 是的 对 对的 嗯 嗯嗯 没问题 ok okay yes no
+    不 不是 不对 没有 不要 不用 不用了 不知道 不清楚 同意 确认 确定 再见 拜拜 在吗 哦 啊 喂""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -113,8 +120,25 @@ def value_after_name(turn: UserTurn, field: FormField) -> Optional[Text]:
     return None
 
 
+def name_in(turn: UserTurn) -> Text:
+    """The name a citizen typed at the name step, without "我叫" / "姓名是" around it.
+
+    Kept as typed (a name is not converted to Simplified characters)."""
+    text = turn.text.strip()
+    text = _NAME_PREFIX.sub("", text, count=1)
+    return _NAME_SUFFIX.sub("", text).strip()
+
+
 def seems_not_a_name(turn: UserTurn) -> bool:
-    return turn.is_confident(*_NOT_A_NAME_INTENTS) or turn.looks_like_question
+    """At the name step the answer is a name unless it is clearly something else: a question,
+    a courtesy or yes/no word, or a district. The classifier is not asked: it has never seen
+    most names and reads 周杰 or 吴婷 as "affirm"."""
+    name = normalize(name_in(turn))
+    if turn.looks_like_question or not name:
+        return True
+    if name.lower() in _NOT_NAMES:
+        return True
+    return name.endswith(("区", "县")) and validate_district(name).ok
 
 
 def is_resumed_after_interruption(events: List[Dict[Text, Any]], form_name: Text) -> bool:

@@ -29,6 +29,7 @@ from bot.actions.form_turns import (
     is_long_answer,
     is_refusal,
     is_resumed_after_interruption,
+    name_in,
     seems_not_a_name,
     value_after_name,
     wants_to_cancel,
@@ -131,7 +132,7 @@ class PersonalDetailsFormValidation(FormValidationAction, ABC):
         if field is NAME and seems_not_a_name(turn):
             dispatcher.utter_message(text="请告诉我您的姓名，例如“张三”。")
             return [SlotSet(field.slot, None)]
-        result = field.validate(turn.text)
+        result = field.validate(name_in(turn) if field is NAME else turn.text)
         if not result.ok or result.value is None:
             dispatcher.utter_message(text=result.error or f"{field.label}不符合要求，请重新输入。")
             return [SlotSet(field.slot, None)]

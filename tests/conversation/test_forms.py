@@ -70,6 +70,19 @@ def test_petition_with_correction_is_stored_completely_and_masked_in_the_summary
     assert record.district == "浦东新区" and record.content.startswith("小区楼下饭店")
 
 
+@pytest.mark.parametrize("typed, stored", [("周杰", "周杰"), ("我叫司马光", "司马光"),
+                                           ("阿依古丽·买买提", "阿依古丽·买买提")])
+def test_a_real_name_is_taken_at_the_name_step(assistant: RunningAssistant, typed: str, stored: str) -> None:
+    """Names the classifier reads as "affirm" (周杰) or that come with "我叫" are names."""
+    chat = Conversation(assistant)
+    chat.say("我有个建议想提交")
+    chat.say("同意")
+    assert any(word in chat.say(typed) for word in ("手机", "电话")), typed  # the next question: the name was taken
+    for answer in SUGGESTION[2:]:
+        summary = chat.say(answer)
+    assert f"姓名：{stored}" in summary
+
+
 @pytest.mark.parametrize(
     ("step", "bad", "complaint"),
     [
