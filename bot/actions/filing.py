@@ -209,3 +209,19 @@ class ActionSubmit(Action):
             return False
         dispatcher.utter_message(text=receipt_message(form, receipt))
         return True
+
+
+class ActionAffirmOutside(Action):
+    """"好的" / "确认" with no question open. If a confirmed form was never filed (the action
+    server stopped while filing it), this is the citizen confirming again: file it now (the
+    idempotency key makes a record that did reach the database come back with the same tracking
+    number). Otherwise, invite a question."""
+
+    def name(self) -> Text:
+        return "action_affirm_outside"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.get_slot("confirm") == CONFIRMED and tracker.get_slot("submission_key") and latest_form(tracker):
+            return await ActionSubmit().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_ask_question")
+        return []
