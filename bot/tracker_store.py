@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store, with mobile and ID numbers masked before a transcript is stored.
+"""Rasa's SQL tracker store, with personal data masked before a transcript is stored.
 
 Citizens type their mobile and ID numbers into the chat; transcripts are kept and may be read by
 staff, so every user and bot text (and the NLU copies of it) is stored with those numbers masked.
@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from submissions.masking import redact_personal_numbers
+from submissions.masking import redact_personal_data
 
 _TEXT_KEYS = ("text", "original_text")
 
@@ -33,14 +33,14 @@ def redact_event_data(data: Dict[str, Any]) -> Dict[str, Any]:
     redacted = dict(data)
     for key in _TEXT_KEYS:
         if isinstance(redacted.get(key), str):
-            redacted[key] = redact_personal_numbers(redacted[key])
+            redacted[key] = redact_personal_data(redacted[key])
     parse_data = redacted.get("parse_data")
     if isinstance(parse_data, dict):
         redacted["parse_data"] = redact_event_data(parse_data)
         entities = parse_data.get("entities")
         if isinstance(entities, list):
             redacted["parse_data"]["entities"] = [
-                {**e, "value": redact_personal_numbers(e["value"])} if isinstance(e.get("value"), str) else e
+                {**e, "value": redact_personal_data(e["value"])} if isinstance(e.get("value"), str) else e
                 for e in entities
             ]
     return redacted

@@ -4,7 +4,7 @@ from bot.tracker_store import redact_event_data
 from core.rasa_files import credentials, endpoints, lock_store_config, tracker_store_config
 from core.settings import load_settings, parse_staff_tokens
 from core.training import training_fingerprint
-from submissions.masking import redact_personal_numbers
+from submissions.masking import redact_personal_data
 
 import pytest
 
@@ -54,7 +54,7 @@ def test_fingerprint_changes_with_any_training_input(tmp_path) -> None:
 
 def test_personal_numbers_are_masked_in_free_text() -> None:
     text = "我的手机是139 1234 5678，身份证11010519491231002X，座机021-12345678"
-    masked = redact_personal_numbers(text)
+    masked = redact_personal_data(text)
     assert "139****5678" in masked and "1101**********002X" in masked
     assert "12345678" in masked  # a landline is not a mobile number
     assert "1391234" not in masked.replace(" ", "")
