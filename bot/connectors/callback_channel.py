@@ -10,7 +10,6 @@ reply XML, the send API).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,8 +21,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from wechatpy.messages import BaseMessage
 
+from bot import log_privacy
 from core.settings import Settings, settings as app_settings
 from core.textnorm import cap_length, clean_whitespace
+from submissions.masking import pseudonym
 
 from .kvstore import open_store
 from .ledger import CallbackLedger
@@ -107,11 +108,6 @@ class _UserDeliveries:
     users: int = 0
 
 
-def user_tag(user_id: str) -> str:
-    """A short stable pseudonym of a user for logs."""
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:10]
-
-
 def required_arg(request: Request, name: str) -> str:
     value = request.args.get(name)
     if not value:
@@ -125,6 +121,7 @@ class CallbackChannel(InputChannel):
     no_reply_body = "success"
 
     def __init__(self, settings: Settings):
+        log_privacy.install()
         self.settings = settings
         self.store = open_store(settings.redis_url)
         # Prefix of this application's keys in the shared store (retries, options, access token).
@@ -233,7 +230,7 @@ class CallbackChannel(InputChannel):
         callback = self.open_callback(request)
         inbound = self._read_inbound(callback.xml)
         if not await self.ledger.claim(inbound.callback_key):
-            log.info("%s retry of a callback from %s: no second turn", self.name(), user_tag(inbound.user_id))
+            log.info("%s retry of a callback from %s: no second turn", self.name(), pseudonym(inbound.user_id))
             return self._http_reply(callback.envelope, await self.ledger.outcome(inbound.callback_key, deadline))
         reply_xml = await self._answer(inbound, on_new_message, deadline)
         await self.ledger.settle(inbound.callback_key, reply_xml)
@@ -287,7 +284,7 @@ class CallbackChannel(InputChannel):
         done = (await asyncio.wait({turn}, timeout=remaining))[0] if remaining > 0 else set()
         if not done:
             log.info("%s answer for %s later than %.1f s: sending it through the API",
-                     self.name(), user_tag(inbound.user_id), self.reply_window)
+                     self.name(), pseudonym(inbound.user_id), self.reply_window)
             self._in_background(self._deliver_later(turn, inbound))
             return ""
         return await self._reply_now(inbound, turn.result())
@@ -324,7 +321,7 @@ class CallbackChannel(InputChannel):
         await self.options.remember(inbound.user_id, outgoing.options)
         if outgoing.handoff and self.handoff_reply(inbound.message):
             log.info("%s handoff for %s not transferred: the reply window had passed",
-                     self.name(), user_tag(inbound.user_id))
+                     self.name(), pseudonym(inbound.user_id))
         await self._send_parts(inbound.user_id, split_text(outgoing.text, self.max_text_bytes))
 
     async def _send_parts(self, user_id: str, parts: list[str]) -> None:
@@ -339,7 +336,7 @@ class CallbackChannel(InputChannel):
                         await self.send_text(user_id, part)
                     except TencentApiError as exc:
                         log.error("%s could not send part %d/%d to %s: errcode=%s %s",
-                                  self.name(), number, len(parts), user_tag(user_id), exc.errcode, exc.errmsg)
+                                  self.name(), number, len(parts), pseudonym(user_id), exc.errcode, exc.errmsg)
                         return
         finally:
             queue.users -= 1
