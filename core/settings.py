@@ -123,6 +123,9 @@ class Settings:
     # Hand a conversation to the Official Account's customer-service staff (transfer_customer_service)
     # after sending the handoff text.
     wechat_transfer_to_kf: bool = False
+    # WeChat and WeCom callbacks whose signed timestamp is further than this from the server's
+    # clock are refused as replays; each timestamp + nonce is remembered this long.
+    wechat_replay_window: float = 300.0
     # The Rasa server's address as citizens' browsers reach it (e.g. https://assistant.example.gov.cn),
     # used by the demo page's widget and its Content-Security-Policy. Empty: the demo page's own
     # host name with RASA_PORT (right for `make run` on one machine or a LAN).
@@ -179,6 +182,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wechat_reply_timeout=env.number("WECHAT_REPLY_TIMEOUT", 4.5),
         wechat_text_max_bytes=env.integer("WECHAT_TEXT_MAX_BYTES", 1800),
         wechat_transfer_to_kf=env.flag("WECHAT_TRANSFER_TO_KF", False),
+        wechat_replay_window=env.number("WECHAT_REPLAY_WINDOW_SECONDS", 300.0),
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
     )
 

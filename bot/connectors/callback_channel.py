@@ -1,7 +1,7 @@
 """Tencent's XML callback protocol (WeChat Official Account, WeCom app) as a Rasa input channel.
 
-What both channels share lives here: size cap, verified and decrypted bodies read safely, one
-conversation turn per callback however often it is retried, the answer given passively when the
+What both channels share lives here: size cap, verified and decrypted bodies read safely, stale
+and replayed callbacks refused, one conversation turn per callback however often it is retried, the answer given passively when the
 assistant replies within the window (``WECHAT_REPLY_TIMEOUT``) and otherwise sent afterwards
 through the platform's messaging API, buttons as numbered options, long answers split.
 A channel subclass supplies only the platform specifics (signatures and crypto, message parsing,
@@ -30,6 +30,7 @@ from .kvstore import open_store
 from .ledger import CallbackLedger
 from .options import OptionMemory
 from .outgoing import Outgoing, compose
+from .replay import ReplayGuard
 from .safe_xml import MAX_BODY_BYTES, CallbackXml, XmlRejected, read_callback_xml
 from .tencent_api import TencentApiError
 from .textparts import split_text
@@ -127,6 +128,7 @@ class CallbackChannel(InputChannel):
         # Prefix of this application's keys in the shared store (retries, options, access token).
         self.namespace = f"xinfang:{self.name()}:{self.account_id()}"
         self.ledger = CallbackLedger(self.store, self.namespace)
+        self.replays = ReplayGuard(self.store, self.namespace, settings.wechat_replay_window)
         self.options = OptionMemory(self.store, self.namespace)
         self.reply_window = max(0.0, settings.wechat_reply_timeout)
         self.max_text_bytes = settings.wechat_text_max_bytes
@@ -228,6 +230,10 @@ class CallbackChannel(InputChannel):
             return response.text(problem, status=503)
         self._check_size(request)
         callback = self.open_callback(request)
+        refusal = await self.replays.refusal(required_arg(request, "timestamp"), required_arg(request, "nonce"),
+                                             request.body or b"")
+        if refusal:
+            raise Rejected(403, refusal)
         inbound = self._read_inbound(callback.xml)
         if not await self.ledger.claim(inbound.callback_key):
             log.info("%s retry of a callback from %s: no second turn", self.name(), pseudonym(inbound.user_id))
