@@ -61,17 +61,30 @@ def _default_embedding_model() -> str:
     return str(PROJECT_ROOT / ".venv" / "share" / "models" / "m3e-small")
 
 
+# A staff token is a password that is never typed twice a day: 24 characters or more, so that
+# guessing it is hopeless however fast the guesses come (secrets.token_urlsafe(32) gives 43).
+MIN_STAFF_TOKEN_CHARS = 24
+
+
 def parse_staff_tokens(raw: str) -> dict[str, str]:
-    """``name:token,name:token`` -> {token: name}. Empty names or tokens are rejected."""
+    """``name:token,name:token`` -> {token: name}. Empty names, short or repeated tokens are rejected."""
     tokens: dict[str, str] = {}
     for item in raw.split(","):
         item = item.strip()
         if not item:
             continue
         name, sep, token = item.partition(":")
-        if not sep or not name.strip() or not token.strip():
+        name, token = name.strip(), token.strip()
+        if not sep or not name or not token:
             raise ValueError("STAFF_TOKENS must look like 'name:token,name:token'")
-        tokens[token.strip()] = name.strip()
+        if len(token) < MIN_STAFF_TOKEN_CHARS:
+            raise ValueError(
+                f"STAFF_TOKENS：工作人员“{name}”的令牌只有 {len(token)} 个字符，至少需要 {MIN_STAFF_TOKEN_CHARS} 个。"
+                "可以用 python -c 'import secrets; print(secrets.token_urlsafe(32))' 生成新令牌。"
+            )
+        if token in tokens:
+            raise ValueError(f"STAFF_TOKENS：工作人员“{name}”和“{tokens[token]}”的令牌相同，每人应有自己的令牌。")
+        tokens[token] = name
     return tokens
 
 

@@ -19,7 +19,8 @@ GET       /api/audit                           who changed what, newest first
 
 Status codes: 400 malformed request or id, 401 no or wrong token, 404 unknown document,
 409 revision conflict (with ``current_revision``), 413 too large, 415 unsupported file type,
-422 a document or file that cannot be used (with ``problems``), 428 ``If-Match`` missing.
+422 a document or file that cannot be used (with ``problems``), 428 ``If-Match`` missing,
+429 too many wrong tokens from this address (``Retry-After``).
 """
 from __future__ import annotations
 

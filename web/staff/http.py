@@ -5,13 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from web.app import SETTINGS_KEY
 
-from .auth import bearer_token, staff_name
+from submissions.masking import log_safe
+
+from .auth import FailedLogins, bearer_token, staff_name
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -35,16 +39,34 @@ def json_response(data: Any, status: int = 200, revision: str | None = None) -> 
     return response
 
 
+FAILED_LOGINS = web.AppKey("staff_failed_logins", FailedLogins)
+
+
 def staff_only(handler: Handler) -> Handler:
-    """Answer 401 unless the request carries a configured staff token; else remember who it is."""
+    """Answer 401 unless the request carries a configured staff token; else remember who it is.
+
+    An address that presented too many wrong tokens gets 429 instead, whatever it presents."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
+        failed = request.app[FAILED_LOGINS]
+        address, now = request.remote or "unknown", datetime.now(timezone.utc)
+        wait = failed.seconds_blocked(address, now)
+        if wait:
+            error = ApiError(429, "too_many_attempts",
+                             f"令牌错误次数过多，请 {math.ceil(wait / 60)} 分钟后再试。", retry_after_seconds=wait)
+            error.headers["Retry-After"] = str(wait)
+            raise error
         tokens = request.app[SETTINGS_KEY].staff_tokens
-        name = staff_name(bearer_token(request.headers.get("Authorization")), tokens)
+        presented = bearer_token(request.headers.get("Authorization"))
+        name = staff_name(presented, tokens)
         if name is None:
             if not tokens:
                 log.warning("staff API refused: STAFF_TOKENS is not configured")
+            if presented is not None:  # a guess: counted against the address
+                failed.record(address, now)
+                if failed.seconds_blocked(address, now):
+                    log.warning("staff API: too many wrong tokens from %s; locked", log_safe(address))
             error = ApiError(401, "unauthorized", "请先登录：缺少工作人员令牌，或令牌不正确。")
             error.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
             raise error
