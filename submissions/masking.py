@@ -101,9 +101,10 @@ def redact_personal_data(text: Optional[str]) -> str:
 # C0 controls other than tab, line feed and carriage return, DEL and the C1 controls: never part
 # of text anyone means to write (documents, uploads, notes); ESC among them drives terminals.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# In one log field, line breaks and tabs forge lines and columns too, and Unicode line separators
-# and bidirectional controls make a line read differently from what it holds.
-_UNSAFE_IN_LOGS = re.compile(
+# In a one-line field (a log field, a staff note or name), line breaks and tabs forge lines and
+# columns too, and Unicode line separators and bidirectional controls make a line read
+# differently from what it holds.
+NOT_IN_ONE_LINE = re.compile(
     CONTROL_CHARACTERS.pattern + r"|[\t\n\r\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 
@@ -113,7 +114,7 @@ def log_safe(value: object) -> str:
     control characters written as escapes (``\\x1b``, ``\\n``), so a field can neither forge a
     line nor drive the terminal that shows the log."""
     text = redact_personal_data(str(value))
-    return _UNSAFE_IN_LOGS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return NOT_IN_ONE_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def pseudonym(value: str) -> str:

@@ -28,6 +28,7 @@ from submissions.errors import (
     TrackingNumberExhausted,
 )
 from submissions.intake import NormalizedFields, fingerprint_text, normalize_submission
+from submissions.masking import NOT_IN_ONE_LINE, log_safe
 from submissions.models import AuditEventRow, LookupFailureRow, StatusChangeRow, SubmissionRow
 from submissions.protection import DataProtector, resolve_data_key
 from submissions.records import (
@@ -67,6 +68,8 @@ def _check_actor(actor: str) -> str:
     cleaned = " ".join((actor or "").split())
     if not cleaned or len(cleaned) > ACTOR_MAX:
         raise ValueError(f"actor (staff name) must be 1–{ACTOR_MAX} characters")
+    if NOT_IN_ONE_LINE.search(cleaned):
+        raise ValueError("操作人员姓名中不能有控制字符")
     return cleaned
 
 
@@ -369,6 +372,8 @@ class SubmissionStore:
         note = (note or "").strip() or None
         if note and len(note) > NOTE_MAX:
             raise ValueError(f"note must be at most {NOTE_MAX} characters")
+        if note and NOT_IN_ONE_LINE.search(note):
+            raise ValueError("备注中不能有换行、制表符或其他控制字符，请写成一行文字")
         number = normalize_tracking_number(tracking_number) or tracking_number
         now = self._now()
         with self._sessions.begin() as session:
@@ -397,7 +402,7 @@ class SubmissionStore:
                     note=note,
                 )
             )
-        log.info("submission %s: %s -> %s by %s", number, current.value, target.value, actor)
+        log.info("submission %s: %s -> %s by %s", number, current.value, target.value, log_safe(actor))
         return StatusChange(current, target, now, actor, note)
 
     def get_record(self, tracking_number: str) -> SubmissionRecord:
@@ -504,7 +509,7 @@ class SubmissionStore:
         """Write an audit entry (committed before the audited data is shown)."""
         with self._sessions.begin() as session:
             session.add(AuditEventRow(at=self._now(), actor=_check_actor(actor), action=action[:32], detail=detail))
-        log.info("audit: %s by %s (%s)", action, actor, detail)
+        log.info("audit: %s by %s (%s)", log_safe(action), log_safe(actor), log_safe(detail))
 
     def audit_events(self, limit: int = 100) -> list[AuditEvent]:
         with self._sessions() as session:

@@ -24,7 +24,7 @@ from wechatpy.messages import BaseMessage
 from bot import log_privacy
 from core.settings import Settings, settings as app_settings
 from core.textnorm import cap_length, clean_whitespace
-from submissions.masking import pseudonym
+from submissions.masking import log_safe, pseudonym
 
 from .kvstore import open_store
 from .ledger import CallbackLedger
@@ -342,7 +342,7 @@ class CallbackChannel(InputChannel):
                         await self.send_text(user_id, part)
                     except TencentApiError as exc:
                         log.error("%s could not send part %d/%d to %s: errcode=%s %s",
-                                  self.name(), number, len(parts), pseudonym(user_id), exc.errcode, exc.errmsg)
+                                  self.name(), number, len(parts), pseudonym(user_id), exc.errcode, log_safe(exc.errmsg))
                         return
         finally:
             queue.users -= 1

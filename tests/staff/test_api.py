@@ -586,6 +586,39 @@ async def test_the_audit_log_records_who_changed_what(client, kb):
     await wait_published(client, (await retired.json())["publish"]["ticket"])
 
 
+FORGED_NOTE = "ok\n2026-11-29 09:00:00 INFO web.staff.audit: audit: knowledge.update by 管理员 (全部文档)\x1b[2J"
+
+
+async def test_a_note_that_would_forge_log_lines_is_refused_and_nothing_is_changed(client, kb, caplog):
+    as_json = await client.put(f"/api/documents/{NEW_ID}", json={"content": NEW_DOC, "note": FORGED_NOTE},
+                               headers={**auth(), "If-None-Match": "*"})
+    as_query = await client.put(f"/api/documents/{NEW_ID}", params={"note": "第一行\r第二行"}, data=NEW_DOC.encode(),
+                                headers={**auth(), "If-None-Match": "*", "Content-Type": "text/markdown"})
+    current = await get_doc(client, "xfgzl-review")
+    retired = await client.delete("/api/documents/xfgzl-review", json={"note": "\u202e停用", "base_revision": current["revision"]},
+                                  headers=auth())
+    for response in (as_json, as_query, retired):
+        assert response.status == 422
+        body = await response.json()
+        assert body["error"] == "control_characters" and "不能有换行、制表符或其他控制字符" in body["message"]
+    assert (await client.get(f"/api/documents/{NEW_ID}", headers=auth())).status == 404
+    assert (await get_doc(client, "xfgzl-review"))["status"] == "active"
+    assert (await (await client.get("/api/audit", headers=auth())).json())["events"] == []
+    assert "\x1b" not in caplog.text and "INFO web.staff.audit: audit: knowledge.update by 管理员" not in caplog.text
+
+
+def test_every_audit_log_line_is_one_line(kb, caplog):
+    from web.staff.audit import AuditLog
+
+    audit = AuditLog(kb.database_url)
+    with caplog.at_level("INFO", logger="web.staff.audit"):
+        audit.record("tester\n伪造", "update", FORGED_NOTE + " 13912345678")
+    audit.close()
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert "\n" not in line and "\x1b" not in line and "13912345678" not in line
+    assert line.endswith("\\x1b[2J 139****5678)")
+
+
 # --- the console page -----------------------------------------------------------------------------
 
 async def test_the_console_page_is_served_with_a_strict_policy(client):

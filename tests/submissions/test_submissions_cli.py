@@ -141,3 +141,12 @@ def test_masked_exports_and_show_mask_numbers_typed_into_the_free_text(store: Su
     assert "z***@example.com" in as_csv.stdout
     revealed = cli("export", "--format", "json", "--reveal", "--actor", "王五")
     assert json.loads(revealed.stdout)[0]["content"] == TYPED_INTO_CONTENT
+
+
+def test_a_note_or_actor_with_control_characters_is_refused(filed: dict[str, str], store: SubmissionStore) -> None:
+    number = filed["petition"]
+    for args in (["--actor", "李四", "--note", "已受理\n2026 INFO audit: export_reveal by 王五"],
+                 ["--actor", "李四\x1b[2J", "--note", "已受理"]):
+        result = cli("update-status", number, "accepted", *args)
+        assert result.returncode == 1 and "控制字符" in result.stderr
+    assert store.get_record(number).status is Status.SUBMITTED

@@ -35,12 +35,14 @@ from aiohttp.http_exceptions import HttpProcessingError
 from filelock import Timeout as FileLockTimeout
 
 from index.builder import stale_reasons
+from submissions.masking import log_safe
 
 from .documents import ChangeOutcome, DocumentNotFound, RevisionConflict, StoredDocument
 from .history import HistoryEntry
 from .http import (
     STAFF_NAME,
     ApiError,
+    checked_text,
     json_response,
     read_at_most,
     read_body,
@@ -86,6 +88,11 @@ def _document_json(document: StoredDocument, with_content: bool = True) -> dict:
     return data
 
 
+def note_field(data: dict) -> str:
+    """The change note: one line of at most ``MAX_NOTE_CHARS`` characters."""
+    return text_field(data, "note", MAX_NOTE_CHARS, one_line=True)
+
+
 def _not_found(doc_id: str) -> ApiError:
     return ApiError(404, "not_found", f"没有找到编号为 {doc_id} 的文档。")
 
@@ -124,7 +131,7 @@ async def _audit(request: web.Request, entry: HistoryEntry, doc_id: str) -> None
     try:
         await asyncio.to_thread(_services(request).audit.record, entry.actor, entry.action, detail)
     except Exception:  # the change is saved and in the history (with who and when); say so loudly
-        log.exception("could not write the audit event for %s", detail)
+        log.exception("could not write the audit event for %s", log_safe(detail))
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -160,14 +167,14 @@ async def put_document(request: web.Request) -> web.Response:
         content = data.get("content")
         if not isinstance(content, str):
             raise ApiError(400, "bad_field", "请在 content 字段中提供文档的 Markdown 全文。")
-        base, note = if_match(request, data.get("base_revision")), text_field(data, "note", MAX_NOTE_CHARS)
+        base, note = if_match(request, data.get("base_revision")), note_field(data)
     elif content_type in MARKDOWN_TYPES:
         raw = await read_body(request, MAX_DOCUMENT_BYTES, "文档")
         try:
             content = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ApiError(400, "not_utf8", "文档不是 UTF-8 编码的文字。") from exc
-        base, note = if_match(request), request.query.get("note", "").strip()[:MAX_NOTE_CHARS]
+        base, note = if_match(request), checked_text(request.query.get("note", ""), "note", MAX_NOTE_CHARS, one_line=True)
     else:
         raise ApiError(415, "unsupported_media_type",
                        "请以 text/markdown（Markdown 全文）或 application/json（{\"content\": …}）提交文档。")
@@ -193,7 +200,7 @@ async def retire_document(request: web.Request) -> web.Response:
     base = if_match(request, data.get("base_revision"))
     if base is None:
         raise ApiError(428, "precondition_required", "停用文档需要给出当前版本标记（If-Match 或 base_revision），以免误停用他人刚修改的版本。")
-    note = text_field(data, "note", MAX_NOTE_CHARS)
+    note = note_field(data)
     documents = _services(request).documents
     return await _run_change(
         request, doc_id, lambda actor: documents.retire(doc_id, base_revision=base, actor=actor, note=note),
@@ -247,7 +254,7 @@ async def rollback(request: web.Request) -> web.Response:
     base = if_match(request, data.get("base_revision"))
     if base is None:
         raise ApiError(428, "precondition_required", "回滚需要给出当前版本标记（If-Match 或 base_revision）。")
-    note = text_field(data, "note", MAX_NOTE_CHARS)
+    note = note_field(data)
     documents = _services(request).documents
 
     def change(actor: str) -> ChangeOutcome:

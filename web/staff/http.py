@@ -13,7 +13,7 @@ from aiohttp import web
 
 from web.app import SETTINGS_KEY
 
-from submissions.masking import log_safe
+from submissions.masking import NOT_IN_ONE_LINE, log_safe
 
 from .auth import FailedLogins, bearer_token, staff_name
 
@@ -114,17 +114,26 @@ async def read_json(request: web.Request, limit: int) -> dict[str, Any]:
     return data
 
 
-def text_field(data: dict[str, Any], name: str, max_chars: int, required: bool = False) -> str:
+def text_field(data: dict[str, Any], name: str, max_chars: int, required: bool = False,
+               one_line: bool = False) -> str:
     value = data.get(name)
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ApiError(400, "bad_field", f"字段 {name} 应是文字。")
+    return checked_text(value, name, max_chars, required, one_line)
+
+
+def checked_text(value: str, name: str, max_chars: int, required: bool = False, one_line: bool = False) -> str:
+    """``value`` trimmed; 422 when missing, too long, or (``one_line``) holding a line break or a
+    control character, which would forge lines in the logs and the history where it is shown."""
     value = value.strip()
     if required and not value:
         raise ApiError(422, "missing_field", f"请填写 {name}。")
     if len(value) > max_chars:
         raise ApiError(422, "too_long", f"字段 {name} 过长：最多 {max_chars} 个字。")
+    if one_line and NOT_IN_ONE_LINE.search(value):
+        raise ApiError(422, "control_characters", f"字段 {name} 中不能有换行、制表符或其他控制字符，请写成一行文字。")
     return value
 
 

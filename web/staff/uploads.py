@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from .validation import CONTROL_CHARACTERS
+from submissions.masking import CONTROL_CHARACTERS
 
 log = logging.getLogger(__name__)
 
