@@ -136,6 +136,8 @@ class Settings:
     # Hand a conversation to the Official Account's customer-service staff (transfer_customer_service)
     # after sending the handoff text.
     wechat_transfer_to_kf: bool = False
+    # Longest time a separate process may spend reading an uploaded file before it is stopped.
+    upload_extract_seconds: float = 30.0
     # Status lookups: wrong last-4 values for one tracking number (from any conversation) within
     # an hour before the number is locked, and how long the first lockout lasts.
     lookup_number_max_failures: int = 10
@@ -200,6 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wechat_text_max_bytes=env.integer("WECHAT_TEXT_MAX_BYTES", 1800),
         wechat_transfer_to_kf=env.flag("WECHAT_TRANSFER_TO_KF", False),
         wechat_replay_window=env.number("WECHAT_REPLAY_WINDOW_SECONDS", 300.0),
+        upload_extract_seconds=env.number("UPLOAD_EXTRACT_SECONDS", 30.0),
         lookup_number_max_failures=env.integer("LOOKUP_NUMBER_MAX_FAILURES", 10),
         lookup_lockout_minutes=env.number("LOOKUP_LOCKOUT_MINUTES", 60.0),
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),

@@ -6,7 +6,8 @@ index is rebuilt incrementally in the background, and the action server picks up
 version by itself. See docs/staff-guide.md.
 
 Modules: ``auth`` (tokens), ``validation`` (ids, documents), ``documents`` + ``history``
-(repository, revisions), ``uploads`` (text extraction), ``publishing`` (background builds),
+(repository, revisions), ``uploads`` (text extraction in a worker process, by
+:mod:`web.extraction`), ``publishing`` (background builds),
 ``search`` (answer preview), ``audit`` (who did what), ``api`` and ``console`` (routes).
 """
 from __future__ import annotations

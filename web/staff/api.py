@@ -11,6 +11,7 @@ GET       /api/documents/{id}/history          saved revisions, newest first
 GET       /api/documents/{id}/history/{n}      the Markdown of revision n
 POST      /api/documents/{id}/rollback         ``{"to": n}``: publish revision n again (as a new revision)
 POST      /api/uploads                         multipart ``file`` (.md/.txt/.docx/.pdf, ≤ 10 MB) -> a draft
+                                               (read by a separate process under a time limit)
 POST      /api/search                          ``{"query": …}``: ranked passages and the assistant's answer
 GET       /api/index                           background publishing: state, version, progress, last error
 POST      /api/index/rebuild                   build the index again now
@@ -55,7 +56,7 @@ from .http import (
 )
 from .search import MAX_QUERY_CHARS, MAX_RESULTS
 from .services import STAFF_KEY, StaffServices
-from .uploads import MAX_UPLOAD_BYTES, UploadRejected, check_upload, extract
+from .uploads import MAX_UPLOAD_BYTES, UploadRejected, check_upload, extract_in_worker
 from .validation import MAX_DOCUMENT_BYTES, InvalidDocument, InvalidDocumentId, check_doc_id
 
 log = logging.getLogger(__name__)
@@ -296,7 +297,9 @@ async def upload(request: web.Request) -> web.Response:
         field = await _file_field(request)
         filename = unquote(field.filename or "")  # aiohttp's client percent-encodes names; browsers send them raw
         check_upload(filename, 1)  # the type, before reading anything
-        extracted = await asyncio.to_thread(extract, filename, await _read_part(field))
+        services = _services(request)
+        extracted = await extract_in_worker(filename, await _read_part(field), services.settings.upload_extract_seconds,
+                                            services.extractions)
     except UploadRejected as exc:
         code = {413: "too_large", 415: "unsupported_type"}.get(exc.status, "unreadable_file")
         raise ApiError(exc.status, code, exc.message, filename=filename) from exc
