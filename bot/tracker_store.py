@@ -5,8 +5,9 @@ Transcripts are kept and may be read by staff. What is stored of a conversation:
 * every text (the citizen's, the assistant's, and the NLU copies of them) with personal data
   masked by :func:`submissions.masking.redact_personal_data`: mobile and ID numbers however they
   are written, e-mail addresses, self-introduced names, house numbers;
-* a message that answered a form question (name, mobile, district, address, ID number, e-mail,
-  content, request, title) as a placeholder such as ``〔已隐去：姓名〕``, never its text; the values
+* a message that answered a form question (the privacy notice, name, mobile, district, address,
+  ID number, e-mail, content, request, title) as a placeholder such as ``〔已隐去：姓名〕``, never
+  its text, whether the answer was accepted or not; the values
   the form holds are replaced by the same placeholder wherever they occur in a stored text (the
   confirmation summary, a correction);
 * the form's slot values sealed with the data key (``DATA_KEY``) while the form needs them, and
@@ -60,6 +61,9 @@ SEALED_PREFIX = "sealed:"
 # Every field of the petition and suggestion forms: what the citizen tells about themselves and
 # their matter. Slot name -> the label shown in place of the value.
 FORM_FIELD_LABELS: Dict[str, str] = {f.slot: f.label for fields in FIELDS_BY_FORM.values() for f in fields}
+# Questions whose answers are stored as placeholders: every field, and the privacy notice (what
+# is typed before consent is given, a name for instance, is not kept either).
+ANSWER_LABELS: Dict[str, str] = {**FORM_FIELD_LABELS, "consent": "对个人信息说明的答复"}
 _SHOWN_FORMS = {f.slot: f.show for fields in FIELDS_BY_FORM.values() for f in fields}
 _TEXT_KEYS = ("text", "original_text")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -67,7 +71,7 @@ _MIN_HIDDEN_CHARS = 2  # a one-character value (a surname) would hide that chara
 
 
 def placeholder(slot: str) -> str:
-    return f"〔已隐去：{FORM_FIELD_LABELS[slot]}〕"
+    return f"〔已隐去：{ANSWER_LABELS[slot]}〕"
 
 
 def storable_id(sender_id: str) -> str:
@@ -101,7 +105,7 @@ class TurnPrivacy:
 
 
 def answered_form_fields(events: Iterable[Event]) -> Dict[int, str]:
-    """Index of every user event that answered a form field -> that field's slot.
+    """Index of every user event that answered a form question -> that question's slot.
 
     A message answered the field the form was asking for when the form then set that slot (to
     the value, or to nothing after an invalid answer); a question or a cancellation in between
@@ -112,7 +116,7 @@ def answered_form_fields(events: Iterable[Event]) -> Dict[int, str]:
     pending: Optional[tuple[int, str]] = None
     for index, item in enumerate(events):
         if isinstance(item, UserUttered):
-            pending = (index, requested) if requested in FORM_FIELD_LABELS else None
+            pending = (index, requested) if requested in ANSWER_LABELS else None
         elif isinstance(item, SlotSet):
             if item.key == REQUESTED_SLOT:
                 requested = item.value

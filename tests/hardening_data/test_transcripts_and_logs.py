@@ -18,8 +18,8 @@ pytestmark = pytest.mark.server
 NAME, ADDRESS, EMAIL = "王小明", "世纪大道100弄2号301室", "wang.xm@example.com"
 CONTENT = "小区楼下饭店每天凌晨两点还在营业，油烟和噪音严重影响休息，多次反映无果。"
 REQUEST = "希望有关部门督促饭店整改，控制营业时间和油烟排放。"
-PETITION = ["同意", NAME, "139—8765—4321", "浦东", f"浦东新区{ADDRESS}", "3101 0419 8503 1212 35", EMAIL, CONTENT, REQUEST]
-NEVER_STORED = (NAME, "13987654321", "8765", "310104198503121235", "0419", ADDRESS, "100弄", "wang.xm", CONTENT[:10],
+PETITION = ["我叫赵敏", "赵敏", "同意", NAME, "139—8765—4321", "浦东", f"浦东新区{ADDRESS}", "3101 0419 8503 1212 35", EMAIL, CONTENT, REQUEST]
+NEVER_STORED = (NAME, "赵敏", "13987654321", "8765", "310104198503121235", "0419", ADDRESS, "100弄", "wang.xm", CONTENT[:10],
                 REQUEST[:10])
 
 

@@ -22,7 +22,7 @@ from submissions.protection import DataProtector
 
 NAME, ADDRESS, EMAIL = "王小明", "漕溪北路100弄2号301室", "wang.xm@example.com"
 CONTENT = "小区门口的餐馆每天深夜排放油烟，噪声也很大，已经持续三个月。"
-SECRETS = (NAME, "13987654321", "8765", ADDRESS, "100弄", "wang.xm", CONTENT[:12])
+SECRETS = (NAME, "赵敏", "13987654321", "8765", ADDRESS, "100弄", "wang.xm", CONTENT[:12])
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,8 @@ async def test_a_form_leaves_no_answer_in_the_file_and_a_cancelled_one_leaves_no
     await turn(store, sender, user(f"我要投诉，我叫{NAME}"), ActionExecuted("action_start_petition"),
                *[SlotSet(slot, None) for slot in ALL_FORM_SLOTS], ActiveLoop("petition_form"),
                *asks("consent", "同意吗？"))
+    await turn(store, sender, user("赵敏"), SlotSet("consent", None), BotUttered("请回复“同意”继续"),
+               *asks("consent", "同意吗？"))  # a name typed before consent is given
     await turn(store, sender, user("同意"), SlotSet("consent", "2026-11-29T01:00:00+00:00"), *asks("full_name", "姓名？"))
     await turn(store, sender, user(NAME), SlotSet("full_name", NAME), *asks("mobile", "手机？"))
     await turn(store, sender, user("139—8765—4321"), SlotSet("mobile", "enc:gAAAA-ciphertext"), *asks("address", "地址？"))
@@ -95,7 +97,8 @@ async def test_a_form_leaves_no_answer_in_the_file_and_a_cancelled_one_leaves_no
     # ... but the file holds none of them, and a question asked meanwhile is kept as text.
     assert_absent(file_bytes(tmp_path), *SECRETS)
     texts = [e.text for e in tracker.events if isinstance(e, UserUttered)]
-    assert texts[2:] == ["〔已隐去：姓名〕", "〔已隐去：手机号码〕", "〔已隐去：详细地址〕", "信访事项的办理期限是多久？",
+    assert texts[1:3] == ["〔已隐去：对个人信息说明的答复〕"] * 2
+    assert texts[3:] == ["〔已隐去：姓名〕", "〔已隐去：手机号码〕", "〔已隐去：详细地址〕", "信访事项的办理期限是多久？",
                          "〔已隐去：事项内容〕", "〔已隐去：电子邮箱〕"]
     assert texts[0] == "我要投诉，我叫王**"
     stored_summary = [e.text for e in tracker.events if isinstance(e, BotUttered)][-1]
