@@ -4,7 +4,8 @@ Rasa writes what citizens type into some of its own warnings: ``/inform{"mobile"
 gives ``UserWarning: Failed to parse arguments in line '/inform{"mobile":"13800138000"}'``, and
 at DEBUG level it logs every message. :func:`install` passes each warning and each log record of
 the process through :func:`submissions.masking.log_safe` (numbers, e-mail addresses, names and
-house numbers masked; line breaks and escape sequences written as ``\\n``, ``\\x1b``).
+house numbers masked; line breaks and escape sequences written as ``\\n``, ``\\x1b``), and drops the
+message Rasa quotes in its intent-payload warnings altogether.
 
 It is called where the Rasa server builds its tracker store and its WeChat/WeCom channels, so it
 runs at start-up, before the first message, whichever of them a deployment uses.
@@ -12,6 +13,7 @@ runs at start-up, before the first message, whichever of them a deployment uses.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import warnings
 from typing import Any, Optional, TextIO, Type
@@ -35,10 +37,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Rasa's intent-payload warnings quote the whole message ("Failed to parse arguments in line
+# '/inform{...}'", "Continuing without {...}"); the quoted part is dropped, whatever it holds.
+_QUOTED_MESSAGE = re.compile(r"(in line ')(.*)('\. )|(Continuing without )(.+?)(\.\s*$)", re.DOTALL)
+MESSAGE_HIDDEN = "〔消息已隐去〕"
+
+
+def without_quoted_messages(text: str) -> str:
+    return _QUOTED_MESSAGE.sub(lambda m: (m.group(1) or m.group(4)) + MESSAGE_HIDDEN + (m.group(3) or m.group(6)), text)
+
+
 def _redacting_showwarning(original: Any) -> Any:
     def showwarning(message: Warning | str, category: Type[Warning], filename: str, lineno: int,
                     file: Optional[TextIO] = None, line: Optional[str] = None) -> None:
-        original(log_safe(message), category, filename, lineno, file, line)
+        original(log_safe(without_quoted_messages(str(message))), category, filename, lineno, file, line)
 
     return showwarning
 
