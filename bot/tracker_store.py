@@ -35,7 +35,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Sequence
 
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs, ensure_schema_exists
 from rasa.shared.core.events import Event, SlotSet, UserUttered
@@ -68,6 +68,7 @@ _SHOWN_FORMS = {f.slot: f.show for fields in FIELDS_BY_FORM.values() for f in fi
 _TEXT_KEYS = ("text", "original_text")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _MIN_HIDDEN_CHARS = 2  # a one-character value (a surname) would hide that character everywhere
+Replace = Callable[[str], str]
 
 
 def placeholder(slot: str) -> str:
@@ -126,7 +127,7 @@ def answered_form_fields(events: Iterable[Event]) -> Dict[int, str]:
     return answered
 
 
-def _redact_texts(data: Dict[str, Any], replace: Any) -> Dict[str, Any]:
+def _redact_texts(data: Dict[str, Any], replace: Replace) -> Dict[str, Any]:
     """A copy of an event (or parse data) with ``replace`` applied to its texts and entity values."""
     redacted = dict(data)
     for key in _TEXT_KEYS:
@@ -142,7 +143,7 @@ def _redact_texts(data: Dict[str, Any], replace: Any) -> Dict[str, Any]:
     return redacted
 
 
-def _redact_strings(value: Any, replace: Any) -> Any:
+def _redact_strings(value: Any, replace: Replace) -> Any:
     """Every string inside a JSON value (bot payloads, client metadata) through ``replace``."""
     if isinstance(value, str):
         return replace(value)
@@ -153,7 +154,7 @@ def _redact_strings(value: Any, replace: Any) -> Any:
     return value
 
 
-def redact_event_data(data: Dict[str, Any], replace: Any = redact_personal_data) -> Dict[str, Any]:
+def redact_event_data(data: Dict[str, Any], replace: Replace = redact_personal_data) -> Dict[str, Any]:
     """A copy of one serialised event with personal data masked in its texts and payloads."""
     redacted = _redact_texts(data, replace)
     for key in ("data", "metadata"):
