@@ -1,11 +1,13 @@
 """Rasa's endpoints.yml and credentials.yml, generated from the settings.
 
 Rasa reads ports, stores and channels from YAML files; generating them keeps the environment
-variables the single place where a deployment is configured.
+variables the single place where a deployment is configured. ``endpoints.yml`` carries the
+tracker database's and Redis's passwords, so both files are written readable by their owner only.
 """
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +94,28 @@ def credentials(channels: tuple[str, ...]) -> dict[str, Any]:
     return config
 
 
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in a file created with mode 0600 (never readable by others,
+    not even for a moment; an older file with a wider mode is replaced, not reused)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def write_runtime_files(settings: Settings) -> tuple[Path, Path]:
-    """Write both files under ``<data_dir>/runtime`` and return (endpoints, credentials) paths."""
+    """Write both files under ``<data_dir>/runtime`` (0700) and return (endpoints, credentials) paths."""
     runtime_dir = settings.data_dir / "runtime"
-    runtime_dir.mkdir(parents=True, exist_ok=True)
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runtime_dir.chmod(0o700)
     endpoints_path = runtime_dir / "endpoints.yml"
     credentials_path = runtime_dir / "credentials.yml"
-    endpoints_path.write_text(yaml.safe_dump(endpoints(settings), allow_unicode=True), encoding="utf-8")
-    credentials_path.write_text(yaml.safe_dump(credentials(available_channels()), allow_unicode=True), encoding="utf-8")
+    write_private(endpoints_path, yaml.safe_dump(endpoints(settings), allow_unicode=True))
+    write_private(credentials_path, yaml.safe_dump(credentials(available_channels()), allow_unicode=True))
     return endpoints_path, credentials_path

@@ -61,17 +61,30 @@ def _default_embedding_model() -> str:
     return str(PROJECT_ROOT / ".venv" / "share" / "models" / "m3e-small")
 
 
+# A staff token is a password that is never typed twice a day: 24 characters or more, so that
+# guessing it is hopeless however fast the guesses come (secrets.token_urlsafe(32) gives 43).
+MIN_STAFF_TOKEN_CHARS = 24
+
+
 def parse_staff_tokens(raw: str) -> dict[str, str]:
-    """``name:token,name:token`` -> {token: name}. Empty names or tokens are rejected."""
+    """``name:token,name:token`` -> {token: name}. Empty names, short or repeated tokens are rejected."""
     tokens: dict[str, str] = {}
     for item in raw.split(","):
         item = item.strip()
         if not item:
             continue
         name, sep, token = item.partition(":")
-        if not sep or not name.strip() or not token.strip():
+        name, token = name.strip(), token.strip()
+        if not sep or not name or not token:
             raise ValueError("STAFF_TOKENS must look like 'name:token,name:token'")
-        tokens[token.strip()] = name.strip()
+        if len(token) < MIN_STAFF_TOKEN_CHARS:
+            raise ValueError(
+                f"STAFF_TOKENS：工作人员“{name}”的令牌只有 {len(token)} 个字符，至少需要 {MIN_STAFF_TOKEN_CHARS} 个。"
+                "可以用 python -c 'import secrets; print(secrets.token_urlsafe(32))' 生成新令牌。"
+            )
+        if token in tokens:
+            raise ValueError(f"STAFF_TOKENS：工作人员“{name}”和“{tokens[token]}”的令牌相同，每人应有自己的令牌。")
+        tokens[token] = name
     return tokens
 
 
@@ -123,6 +136,15 @@ class Settings:
     # Hand a conversation to the Official Account's customer-service staff (transfer_customer_service)
     # after sending the handoff text.
     wechat_transfer_to_kf: bool = False
+    # Longest time a separate process may spend reading an uploaded file before it is stopped.
+    upload_extract_seconds: float = 30.0
+    # Status lookups: wrong last-4 values for one tracking number (from any conversation) within
+    # an hour before the number is locked, and how long the first lockout lasts.
+    lookup_number_max_failures: int = 10
+    lookup_lockout_minutes: float = 60.0
+    # WeChat and WeCom callbacks whose signed timestamp is further than this from the server's
+    # clock are refused as replays; each timestamp + nonce is remembered this long.
+    wechat_replay_window: float = 300.0
     # The Rasa server's address as citizens' browsers reach it (e.g. https://assistant.example.gov.cn),
     # used by the demo page's widget and its Content-Security-Policy. Empty: the demo page's own
     # host name with RASA_PORT (right for `make run` on one machine or a LAN).
@@ -179,6 +201,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wechat_reply_timeout=env.number("WECHAT_REPLY_TIMEOUT", 4.5),
         wechat_text_max_bytes=env.integer("WECHAT_TEXT_MAX_BYTES", 1800),
         wechat_transfer_to_kf=env.flag("WECHAT_TRANSFER_TO_KF", False),
+        wechat_replay_window=env.number("WECHAT_REPLAY_WINDOW_SECONDS", 300.0),
+        upload_extract_seconds=env.number("UPLOAD_EXTRACT_SECONDS", 30.0),
+        lookup_number_max_failures=env.integer("LOOKUP_NUMBER_MAX_FAILURES", 10),
+        lookup_lockout_minutes=env.number("LOOKUP_LOCKOUT_MINUTES", 60.0),
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
     )
 

@@ -14,7 +14,9 @@ from typing import Callable, Iterator, Optional, Sequence, TextIO
 
 from submissions.errors import SubmissionError
 from submissions.export import FORMATS, export_submissions
-from submissions.masking import mask_address, mask_email, mask_id_number, mask_mobile, mask_name
+from submissions.masking import (
+    mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
+)
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
 from submissions.timeutil import format_shanghai
@@ -90,16 +92,16 @@ def _print_record(record: SubmissionRecord, reveal: bool, out: TextIO) -> None:
         ("身份证号", shown(record.id_number, mask_id_number)),
         ("邮箱", shown(record.email, mask_email)),
         ("地址", shown(record.address, mask_address)),
-        ("标题", record.title or ""),
-        ("内容", record.content),
-        ("诉求", record.request or ""),
+        ("标题", shown(record.title, redact_personal_data)),
+        ("内容", shown(record.content, redact_personal_data)),
+        ("诉求", shown(record.request, redact_personal_data)),
     ]
     for label, value in lines:
         if value:
             print(f"{label}：{value}", file=out)
     print("状态历史：", file=out)
     for change in record.history:
-        note = f"（{change.note}）" if change.note else ""
+        note = f"（{shown(change.note, redact_personal_data)}）" if change.note else ""
         print(f"  {change.changed_at_text}  {change.status.label}  {change.actor}{note}", file=out)
 
 

@@ -4,11 +4,14 @@
   block the writer, a busy timeout so concurrent writers wait instead of failing, foreign keys on.
 * PostgreSQL (``postgresql://…``, driver psycopg2): a connection pool with pre-ping.
 
-Statement parameters are hidden from SQLAlchemy's logs and error messages.
+Statement parameters are hidden from SQLAlchemy's logs and error messages. SQLite files (the
+database and its ``-wal`` / ``-shm`` companions, which SQLite creates with the database's mode)
+are readable by their owner only: :func:`private_sqlite_file`.
 """
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,25 @@ def normalize_database_url(database_url: str) -> URL:
     return url
 
 
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file ``database`` with mode 0600 before SQLite opens it (SQLite would
+    create it 0644 under the usual umask), and narrow an existing one and its companions to 0600."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for suffix in SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        try:
+            companion.chmod(0o600)
+        except FileNotFoundError:
+            pass
+
+
 def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -49,8 +71,7 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 def create_database_engine(database_url: str) -> Engine:
     url = normalize_database_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(url.database)
         engine = create_engine(
             url,
             future=True,

@@ -1,8 +1,9 @@
 """Exports of submissions for staff, as CSV or JSON.
 
-Personal data (name, mobile, ID number, e-mail, address) is masked unless ``reveal`` is set;
-a revealing export needs the staff member's name and is written to the audit log *before* any
-data leaves the store.
+Personal data (name, mobile, ID number, e-mail, address) is masked unless ``reveal`` is set, and
+so is personal data citizens typed into the free-text fields (title, content, request) and staff
+into status notes (:func:`redact_personal_data`); a revealing export needs the staff member's name
+and is written to the audit log *before* any data leaves the store.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import json
 from typing import Any, Iterable, Optional, TextIO, Union
 
 from submissions.errors import UnknownValue
-from submissions.masking import mask_address, mask_email, mask_id_number, mask_mobile, mask_name
+from submissions.masking import (
+    mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
+)
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
 from submissions.timeutil import to_shanghai
@@ -48,20 +51,24 @@ def record_to_row(record: SubmissionRecord, *, reveal: bool = False) -> dict[str
         "consent_at": to_shanghai(record.consent_at).isoformat(timespec="seconds"),
         "district": record.district,
         **personal,
-        "title": record.title or "",
-        "content": record.content,
-        "request": record.request or "",
+        "title": _free_text(record.title, reveal),
+        "content": _free_text(record.content, reveal),
+        "request": _free_text(record.request, reveal),
     }
 
 
-def _history(record: SubmissionRecord) -> list[dict[str, Any]]:
+def _free_text(text: Optional[str], reveal: bool) -> str:
+    return (text or "") if reveal else redact_personal_data(text)
+
+
+def _history(record: SubmissionRecord, reveal: bool) -> list[dict[str, Any]]:
     return [
         {
             "status": change.status.value,
             "status_label": change.status.label,
             "changed_at": to_shanghai(change.changed_at).isoformat(timespec="seconds"),
             "actor": change.actor,
-            "note": change.note or "",
+            "note": _free_text(change.note, reveal),
         }
         for change in record.history
     ]
@@ -87,7 +94,7 @@ def write_json(records: Iterable[SubmissionRecord], stream: TextIO, *, reveal: b
     count = 0
     stream.write("[")
     for record in records:
-        item = {**record_to_row(record, reveal=reveal), "history": _history(record)}
+        item = {**record_to_row(record, reveal=reveal), "history": _history(record, reveal)}
         stream.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
         count += 1
     stream.write("\n]\n" if count else "]\n")

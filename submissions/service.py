@@ -28,6 +28,7 @@ from submissions.errors import (
     TrackingNumberExhausted,
 )
 from submissions.intake import NormalizedFields, fingerprint_text, normalize_submission
+from submissions.masking import NOT_IN_ONE_LINE, log_safe
 from submissions.models import AuditEventRow, LookupFailureRow, StatusChangeRow, SubmissionRow
 from submissions.protection import DataProtector, resolve_data_key
 from submissions.records import (
@@ -40,7 +41,7 @@ from submissions.records import (
     SubmissionReceipt,
     SubmissionRecord,
 )
-from submissions.throttle import ThrottlePolicy, seconds_until
+from submissions.throttle import NUMBER_THROTTLE, ThrottleKey, ThrottlePolicy, number_throttle_policy, seconds_until
 from submissions.timeutil import Clock, ensure_aware_utc, utc_now
 from submissions.tracking import NumberGenerator, new_tracking_number, normalize_tracking_number
 from submissions.validation import validate_mobile
@@ -54,6 +55,9 @@ ACTOR_MAX, NOTE_MAX, CHANNEL_PATTERN = 64, 1000, re.compile(r"^[a-z0-9][a-z0-9_.
 
 # Hash purposes (each gets its own HKDF sub-key).
 _SENDER, _REQUESTER, _LOOKUP, _IDEMPOTENCY, _PAYLOAD = "sender", "requester", "lookup", "idempotency", "payload"
+# Further keys failed lookups are counted under (the same table; a purpose per kind of key).
+_NUMBER_TRIED, _CLIENT = "lookup-number", "lookup-client"
+LOCKOUT_ACTION = "lookup_lockout"
 # A lookup for malformed input still queries and hashes, using this number that can never exist
 # (it does not match the tracking-number pattern), so every kind of miss costs the same work.
 _NEVER_A_NUMBER = "XX00000000------"
@@ -64,6 +68,8 @@ def _check_actor(actor: str) -> str:
     cleaned = " ".join((actor or "").split())
     if not cleaned or len(cleaned) > ACTOR_MAX:
         raise ValueError(f"actor (staff name) must be 1–{ACTOR_MAX} characters")
+    if NOT_IN_ONE_LINE.search(cleaned):
+        raise ValueError("操作人员姓名中不能有控制字符")
     return cleaned
 
 
@@ -95,6 +101,7 @@ class SubmissionStore:
         *,
         clock: Clock = utc_now,
         throttle: ThrottlePolicy = ThrottlePolicy(),
+        number_throttle: ThrottlePolicy = NUMBER_THROTTLE,
         number_generator: NumberGenerator = new_tracking_number,
         create_tables: bool = True,
     ) -> None:
@@ -102,6 +109,7 @@ class SubmissionStore:
         self._protector = protector
         self._clock = clock
         self._throttle = throttle
+        self._number_throttle = number_throttle
         self._new_number = number_generator
         self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
         if create_tables:
@@ -112,6 +120,7 @@ class SubmissionStore:
         """A store on ``DATABASE_URL`` with the key from ``DATA_KEY`` (or ``<DATA_DIR>/secret.key``)."""
         settings = settings or load_settings()
         protector = DataProtector(resolve_data_key(settings.data_key, settings.data_dir))
+        options.setdefault("number_throttle", number_throttle_policy(settings))
         return cls(create_database_engine(settings.database_url), protector, **options)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
@@ -246,25 +255,35 @@ class SubmissionStore:
 
     # --- citizen lookup ------------------------------------------------------------------------
 
-    def lookup(self, tracking_number: Optional[str], mobile_last4_text: Optional[str], requester: str) -> LookupResult:
+    def lookup(
+        self,
+        tracking_number: Optional[str],
+        mobile_last4_text: Optional[str],
+        requester: str,
+        client_address: Optional[str] = None,
+    ) -> LookupResult:
         """Status of a submission for the citizen who filed it.
 
-        ``requester`` identifies who is asking (e.g. the channel's sender id) for throttling.
-        Any wrong combination gives the same NOT_FOUND result after the same work (one query by
-        number, one HMAC, one constant-time comparison, one failure insert); too many failures
-        give THROTTLED with ``retry_after_seconds``.
+        ``requester`` identifies who is asking (e.g. the channel's sender id), ``client_address``
+        where the request came from when the channel knows it (not what the client claims).
+        Failures are counted per requester, per client address and per tracking number: a
+        requester id is free to choose, so only the count per number stops someone trying every
+        last-4 value from a new conversation each time. Any wrong combination gives the same
+        NOT_FOUND result after the same work (one query by number, one HMAC, one constant-time
+        comparison, one failure insert); too many failures on any key give THROTTLED with
+        ``retry_after_seconds``, and each lockout that starts is written to the audit log.
         """
         if not requester:
             raise ValueError("requester is required")
         now = self._now()
-        requester_hash = self._protector.keyed_hash(_REQUESTER, requester)
         number = normalize_tracking_number(tracking_number)
         last4 = mobile_last4(mobile_last4_text)
         probe = number if number and last4 else _NEVER_A_NUMBER
+        keys = self._throttle_keys(requester, client_address, number)
         with self._sessions() as session:
-            wait = self._seconds_blocked(session, requester_hash, now)
+            wait = max(self._seconds_blocked(session, key, now) for key in keys)
             if wait:
-                log.info("status lookup throttled for %s… (%d s)", requester_hash[:8], wait)
+                log.info("status lookup throttled for %s… (%d s)", keys[0].hash[:8], wait)
                 return LookupResult(LookupOutcome.THROTTLED, retry_after_seconds=wait)
             # Only the hash is read here, so a wrong last 4 costs what an unknown number costs.
             candidate = session.execute(
@@ -273,7 +292,7 @@ class SubmissionStore:
             expected = candidate.lookup_hash if candidate is not None else _NEVER_A_HASH
             given = self._protector.keyed_hash(_LOOKUP, f"{probe}:{last4 or ''}")
             if not (hmac.compare_digest(expected, given) and candidate is not None and probe != _NEVER_A_NUMBER):
-                self._record_failure(session, requester_hash, now)
+                self._record_failure(session, keys, now)
                 return LookupResult(LookupOutcome.NOT_FOUND)
             row = session.get(SubmissionRow, candidate.id, options=[selectinload(SubmissionRow.history)])
             history = tuple(StatusEvent(Status(change.to_status), change.changed_at) for change in row.history)
@@ -286,11 +305,20 @@ class SubmissionStore:
                 history=history,
             )
 
-    def _seconds_blocked(self, session: Session, requester_hash: str, now: datetime) -> int:
-        policy = self._throttle
+    def _throttle_keys(self, requester: str, client_address: Optional[str], number: Optional[str]) -> list[ThrottleKey]:
+        protect = self._protector
+        keys = [ThrottleKey(protect.keyed_hash(_REQUESTER, requester), self._throttle, "会话")]
+        if client_address:
+            keys.append(ThrottleKey(protect.keyed_hash(_CLIENT, client_address), self._throttle, "来源地址"))
+        if number:  # malformed input names no number; it counts against the requester only
+            keys.append(ThrottleKey(protect.keyed_hash(_NUMBER_TRIED, number), self._number_throttle, "查询编号", number))
+        return keys
+
+    def _seconds_blocked(self, session: Session, key: ThrottleKey, now: datetime) -> int:
+        policy = key.policy
         in_window, latest = session.execute(
             select(func.count(LookupFailureRow.id), func.max(LookupFailureRow.failed_at)).where(
-                LookupFailureRow.requester_hash == requester_hash,
+                LookupFailureRow.requester_hash == key.hash,
                 LookupFailureRow.failed_at > now - policy.window,
             )
         ).one()
@@ -298,7 +326,7 @@ class SubmissionStore:
             return 0
         in_memory = session.execute(
             select(func.count(LookupFailureRow.id)).where(
-                LookupFailureRow.requester_hash == requester_hash,
+                LookupFailureRow.requester_hash == key.hash,
                 LookupFailureRow.failed_at > now - policy.memory,
             )
         ).scalar_one()
@@ -309,9 +337,19 @@ class SubmissionStore:
         until = policy.blocked_until(in_window, latest_utc, in_memory)
         return seconds_until(until, now) if until else 0
 
-    def _record_failure(self, session: Session, requester_hash: str, now: datetime) -> None:
-        session.add(LookupFailureRow(requester_hash=requester_hash, failed_at=now))
-        session.execute(delete(LookupFailureRow).where(LookupFailureRow.failed_at < now - self._throttle.memory))
+    def _record_failure(self, session: Session, keys: list[ThrottleKey], now: datetime) -> None:
+        """Count the failure under every key; audit each lockout it starts (in the same commit)."""
+        session.add_all(LookupFailureRow(requester_hash=key.hash, failed_at=now) for key in keys)
+        session.flush()
+        for key in keys:
+            wait = self._seconds_blocked(session, key, now)
+            if wait:
+                subject = key.number or f"{key.hash[:8]}…"
+                session.add(AuditEventRow(at=now, actor=SYSTEM_ACTOR, action=LOCKOUT_ACTION,
+                                          detail=f"按{key.kind}锁定 {subject} {wait} 秒（查询失败次数过多）"))
+                log.warning("status lookups locked for %d s by %s %s", wait, key.kind, subject)
+        oldest = max(self._throttle.memory, self._number_throttle.memory)
+        session.execute(delete(LookupFailureRow).where(LookupFailureRow.failed_at < now - oldest))
         session.commit()
 
     # --- staff ---------------------------------------------------------------------------------
@@ -334,6 +372,8 @@ class SubmissionStore:
         note = (note or "").strip() or None
         if note and len(note) > NOTE_MAX:
             raise ValueError(f"note must be at most {NOTE_MAX} characters")
+        if note and NOT_IN_ONE_LINE.search(note):
+            raise ValueError("备注中不能有换行、制表符或其他控制字符，请写成一行文字")
         number = normalize_tracking_number(tracking_number) or tracking_number
         now = self._now()
         with self._sessions.begin() as session:
@@ -362,7 +402,7 @@ class SubmissionStore:
                     note=note,
                 )
             )
-        log.info("submission %s: %s -> %s by %s", number, current.value, target.value, actor)
+        log.info("submission %s: %s -> %s by %s", number, current.value, target.value, log_safe(actor))
         return StatusChange(current, target, now, actor, note)
 
     def get_record(self, tracking_number: str) -> SubmissionRecord:
@@ -469,7 +509,7 @@ class SubmissionStore:
         """Write an audit entry (committed before the audited data is shown)."""
         with self._sessions.begin() as session:
             session.add(AuditEventRow(at=self._now(), actor=_check_actor(actor), action=action[:32], detail=detail))
-        log.info("audit: %s by %s (%s)", action, actor, detail)
+        log.info("audit: %s by %s (%s)", log_safe(action), log_safe(actor), log_safe(detail))
 
     def audit_events(self, limit: int = 100) -> list[AuditEvent]:
         with self._sessions() as session:

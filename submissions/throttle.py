@@ -8,13 +8,21 @@ comes back the same day for another burst starts from a longer wait.
 
 A successful lookup does not reset anything: otherwise someone holding one valid number could
 interleave it with guesses and never be slowed down.
+
+The same rule serves every key failures are counted under, each with its policy: a requester
+(:class:`ThrottlePolicy` defaults), a tracking number (:data:`NUMBER_THROTTLE`: 10 failures within
+an hour lock the number for ``LOOKUP_LOCKOUT_MINUTES``, then longer, whoever asks), and the staff
+API's client addresses (web/staff/auth.py).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -44,3 +52,27 @@ def seconds_until(moment: datetime, now: datetime) -> int:
     """Whole seconds to wait (rounded up, at least 1) until ``moment``; 0 if it has passed."""
     remaining = (moment - now).total_seconds()
     return max(1, math.ceil(remaining)) if remaining > 0 else 0
+
+
+# A tracking number is locked after 10 wrong last-4 values within an hour, for an hour, then
+# twice as long for every further failure within a day (at most a day): someone trying every
+# value from fresh conversations gets about 20 tries a day instead of 10,000 in 15 minutes.
+NUMBER_THROTTLE = ThrottlePolicy(max_failures=10, window=timedelta(hours=1), base_block=timedelta(hours=1),
+                                 max_block=timedelta(hours=24), memory=timedelta(hours=24))
+
+
+def number_throttle_policy(settings: "Settings") -> ThrottlePolicy:
+    """:data:`NUMBER_THROTTLE` with ``LOOKUP_NUMBER_MAX_FAILURES`` and ``LOOKUP_LOCKOUT_MINUTES``."""
+    return replace(NUMBER_THROTTLE, max_failures=settings.lookup_number_max_failures,
+                   base_block=timedelta(minutes=settings.lookup_lockout_minutes))
+
+
+@dataclass(frozen=True)
+class ThrottleKey:
+    """One key failures are counted under: its keyed hash, its policy, what it is (for the audit
+    log, in Chinese) and, for a tracking number, the number itself."""
+
+    hash: str
+    policy: ThrottlePolicy
+    kind: str
+    number: Optional[str] = None

@@ -82,14 +82,26 @@ def _optional_skip(text: Optional[str]) -> Optional[FieldResult]:
 
 # --- mobile ------------------------------------------------------------------------------------
 
-_MOBILE_SEPARATORS = re.compile(r"[\s\-－—–‐()（）]")
+# What citizens put between the digit groups of a mobile or ID number: spaces, dashes of every
+# width, brackets. The validators drop them; the masks of submissions.masking look through them,
+# so a number accepted here is also recognised (and masked) inside free text.
+DIGIT_SEPARATORS = r"\s\-－—–‐‑‒―()（）"
+_DIGIT_SEPARATORS = re.compile(f"[{DIGIT_SEPARATORS}]")
+_CONTACT_PUNCTUATION = str.maketrans({"＋": "+", "＠": "@", "．": "."})
+
+
+def ascii_contact_text(text: str) -> str:
+    """Full-width digits, letters and the ``＋ ＠ ．`` of phone numbers and e-mail addresses in ASCII."""
+    return to_halfwidth_alnum(text).translate(_CONTACT_PUNCTUATION)
+
+
 _MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$")
 _MOBILE_EXAMPLE = "例如 13812345678"
 
 
 def validate_mobile(text: Optional[str]) -> FieldResult:
-    """Mainland mobile: ``1[3-9]`` + 9 digits; spaces, dashes and +86/86/0086 tolerated."""
-    raw = _MOBILE_SEPARATORS.sub("", to_halfwidth_alnum(text or "").replace("＋", "+"))
+    """Mainland mobile: ``1[3-9]`` + 9 digits; separators and +86/86/0086 tolerated."""
+    raw = _DIGIT_SEPARATORS.sub("", ascii_contact_text(text or ""))
     if not raw:
         return _error(f"请填写您的11位手机号码，{_MOBILE_EXAMPLE}。")
     match = _MOBILE.match(raw)
@@ -161,7 +173,6 @@ def validate_district(text: Optional[str]) -> FieldResult:
 
 _ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS: Final = "10X98765432"
-_ID_SEPARATORS = re.compile(r"[\s\-－]")
 
 
 def id_check_char(first17: str) -> str:
@@ -175,7 +186,7 @@ def validate_id_number(text: Optional[str], *, today: Optional[date] = None) -> 
     skipped = _optional_skip(text)
     if skipped:
         return skipped
-    raw = _ID_SEPARATORS.sub("", to_halfwidth_alnum(text or "")).upper()
+    raw = _DIGIT_SEPARATORS.sub("", to_halfwidth_alnum(text or "")).upper()
     example = "如不想提供，可以回复“跳过”。"
     if len(raw) == 15 and raw.isdigit() and raw.isascii():
         return _error("您填写的是15位的旧版身份证号码，请填写18位的第二代居民身份证号码，" + example)
@@ -196,7 +207,9 @@ def validate_id_number(text: Optional[str], *, today: Optional[date] = None) -> 
 
 # --- e-mail ------------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
+# An e-mail address, also as found inside free text (submissions.masking).
+EMAIL_PATTERN = r"[A-Za-z0-9._%+\-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
+_EMAIL = re.compile(f"^{EMAIL_PATTERN}$")
 
 
 def validate_email(text: Optional[str]) -> FieldResult:
@@ -204,7 +217,7 @@ def validate_email(text: Optional[str]) -> FieldResult:
     skipped = _optional_skip(text)
     if skipped:
         return skipped
-    raw = to_halfwidth_alnum(text or "").replace("＠", "@").replace("．", ".").strip()
+    raw = ascii_contact_text(text or "").strip()
     expected = "请填写形如 name@example.com 的电子邮箱地址，如不想提供，可以回复“跳过”。"
     if " " in raw or raw.count("@") != 1:
         return _error("邮箱地址应包含且只包含一个 @，且不能有空格。" + expected)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from aiohttp import web
 
@@ -10,7 +11,10 @@ from web.app import create_app
 
 
 def main() -> None:
-    cfg = settings()
+    try:
+        cfg = settings()
+    except ValueError as problem:  # a setting the service must not start with: say which, no traceback
+        sys.exit(f"web 服务未启动，配置有误：{problem}")
     logging.basicConfig(level=cfg.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(cfg), host=cfg.bind_host, port=cfg.web_port, print=None)
 

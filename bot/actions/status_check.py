@@ -1,13 +1,14 @@
 """Checking a submission's status with its tracking number and the mobile's last 4 digits.
 
 Every wrong combination gets the same reply, so nobody can probe which numbers exist; repeated
-failures from one conversation are slowed down by the store.
+failures are slowed down by the store, counted per conversation, per tracking number (however
+many conversations ask) and per client address where the channel knows it.
 """
 from __future__ import annotations
 
 import asyncio
 import math
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,6 +22,21 @@ NOT_FOUND_REPLY = (
     "没有找到与该查询编号和手机号码后4位相符的记录，请核对后再试。"
     "查询编号以 XF 或 JY 开头，共16位；手机号码后4位为提交时所留号码。如有疑问，请拨打 12345 市民服务热线。"
 )
+
+
+# Channels that put the client's network address into a message's metadata themselves, replacing
+# whatever the client sent. None does today: REST and socket.io metadata come from the client, and
+# WeChat/WeCom callbacks come from Tencent (their sender id, which Tencent vouches for, is counted).
+CLIENT_ADDRESS_CHANNELS: frozenset[str] = frozenset()
+CLIENT_ADDRESS_KEY = "client_address"
+
+
+def client_address(tracker: Tracker) -> Optional[Text]:
+    """The client's address as a trusted channel reported it, else None."""
+    if tracker.get_latest_input_channel() not in CLIENT_ADDRESS_CHANNELS:
+        return None
+    value = ((tracker.latest_message or {}).get("metadata") or {}).get(CLIENT_ADDRESS_KEY)
+    return value if isinstance(value, str) and value else None
 
 
 def status_reply(result: LookupResult) -> Text:
@@ -57,6 +73,7 @@ class ActionCheckStatus(Action):
         if not number or not last4:
             dispatcher.utter_message(response="utter_status_cancelled")
         else:
-            result = await asyncio.to_thread(submission_store().lookup, number, last4, tracker.sender_id)
+            result = await asyncio.to_thread(submission_store().lookup, number, last4, tracker.sender_id,
+                                             client_address(tracker))
             dispatcher.utter_message(text=status_reply(result))
         return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]

@@ -1,7 +1,7 @@
 """Tencent's XML callback protocol (WeChat Official Account, WeCom app) as a Rasa input channel.
 
-What both channels share lives here: size cap, verified and decrypted bodies read safely, one
-conversation turn per callback however often it is retried, the answer given passively when the
+What both channels share lives here: size cap, verified and decrypted bodies read safely, stale
+and replayed callbacks refused, one conversation turn per callback however often it is retried, the answer given passively when the
 assistant replies within the window (``WECHAT_REPLY_TIMEOUT``) and otherwise sent afterwards
 through the platform's messaging API, buttons as numbered options, long answers split.
 A channel subclass supplies only the platform specifics (signatures and crypto, message parsing,
@@ -10,7 +10,6 @@ reply XML, the send API).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,13 +21,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from wechatpy.messages import BaseMessage
 
+from bot import log_privacy
 from core.settings import Settings, settings as app_settings
 from core.textnorm import cap_length, clean_whitespace
+from submissions.masking import log_safe, pseudonym
 
 from .kvstore import open_store
 from .ledger import CallbackLedger
 from .options import OptionMemory
 from .outgoing import Outgoing, compose
+from .replay import ReplayGuard
 from .safe_xml import MAX_BODY_BYTES, CallbackXml, XmlRejected, read_callback_xml
 from .tencent_api import TencentApiError
 from .textparts import split_text
@@ -107,11 +109,6 @@ class _UserDeliveries:
     users: int = 0
 
 
-def user_tag(user_id: str) -> str:
-    """A short stable pseudonym of a user for logs."""
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:10]
-
-
 def required_arg(request: Request, name: str) -> str:
     value = request.args.get(name)
     if not value:
@@ -125,11 +122,13 @@ class CallbackChannel(InputChannel):
     no_reply_body = "success"
 
     def __init__(self, settings: Settings):
+        log_privacy.install()
         self.settings = settings
         self.store = open_store(settings.redis_url)
         # Prefix of this application's keys in the shared store (retries, options, access token).
         self.namespace = f"xinfang:{self.name()}:{self.account_id()}"
         self.ledger = CallbackLedger(self.store, self.namespace)
+        self.replays = ReplayGuard(self.store, self.namespace, settings.wechat_replay_window)
         self.options = OptionMemory(self.store, self.namespace)
         self.reply_window = max(0.0, settings.wechat_reply_timeout)
         self.max_text_bytes = settings.wechat_text_max_bytes
@@ -231,9 +230,13 @@ class CallbackChannel(InputChannel):
             return response.text(problem, status=503)
         self._check_size(request)
         callback = self.open_callback(request)
+        refusal = await self.replays.refusal(required_arg(request, "timestamp"), required_arg(request, "nonce"),
+                                             request.body or b"")
+        if refusal:
+            raise Rejected(403, refusal)
         inbound = self._read_inbound(callback.xml)
         if not await self.ledger.claim(inbound.callback_key):
-            log.info("%s retry of a callback from %s: no second turn", self.name(), user_tag(inbound.user_id))
+            log.info("%s retry of a callback from %s: no second turn", self.name(), pseudonym(inbound.user_id))
             return self._http_reply(callback.envelope, await self.ledger.outcome(inbound.callback_key, deadline))
         reply_xml = await self._answer(inbound, on_new_message, deadline)
         await self.ledger.settle(inbound.callback_key, reply_xml)
@@ -287,7 +290,7 @@ class CallbackChannel(InputChannel):
         done = (await asyncio.wait({turn}, timeout=remaining))[0] if remaining > 0 else set()
         if not done:
             log.info("%s answer for %s later than %.1f s: sending it through the API",
-                     self.name(), user_tag(inbound.user_id), self.reply_window)
+                     self.name(), pseudonym(inbound.user_id), self.reply_window)
             self._in_background(self._deliver_later(turn, inbound))
             return ""
         return await self._reply_now(inbound, turn.result())
@@ -324,7 +327,7 @@ class CallbackChannel(InputChannel):
         await self.options.remember(inbound.user_id, outgoing.options)
         if outgoing.handoff and self.handoff_reply(inbound.message):
             log.info("%s handoff for %s not transferred: the reply window had passed",
-                     self.name(), user_tag(inbound.user_id))
+                     self.name(), pseudonym(inbound.user_id))
         await self._send_parts(inbound.user_id, split_text(outgoing.text, self.max_text_bytes))
 
     async def _send_parts(self, user_id: str, parts: list[str]) -> None:
@@ -339,7 +342,7 @@ class CallbackChannel(InputChannel):
                         await self.send_text(user_id, part)
                     except TencentApiError as exc:
                         log.error("%s could not send part %d/%d to %s: errcode=%s %s",
-                                  self.name(), number, len(parts), user_tag(user_id), exc.errcode, exc.errmsg)
+                                  self.name(), number, len(parts), pseudonym(user_id), exc.errcode, log_safe(exc.errmsg))
                         return
         finally:
             queue.users -= 1

@@ -2,9 +2,10 @@
 
 Settings: ``WECHAT_TOKEN`` (required), ``WECHAT_AES_KEY`` + ``WECHAT_APPID`` (safe mode),
 ``WECHAT_APPID`` + ``WECHAT_SECRET`` (customer-service messages for late or long answers),
-``WECHAT_API_BASE``, ``WECHAT_TRANSFER_TO_KF``. Each POST is read as encrypted when it says so
-(``encrypt_type=aes`` / ``msg_signature``: safe and compatible mode) and as plain otherwise; the
-reply goes back the same way. Shared behaviour: :mod:`bot.connectors.callback_channel`.
+``WECHAT_API_BASE``, ``WECHAT_TRANSFER_TO_KF``. With ``WECHAT_AES_KEY`` set (safe or compatible
+mode) every POST must be encrypted (``encrypt_type=aes`` and ``msg_signature``); a plain one is
+refused, since in plain mode nothing signs the body. Without the key, POSTs are plain (and an
+encrypted one is refused). The reply goes back the way the request came. Shared behaviour: :mod:`bot.connectors.callback_channel`.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .callback_channel import (
 from .tencent_api import TencentApiClient, TencentApiError, TokenEndpoint
 
 CUSTOMER_SERVICE_SEND_PATH = "/cgi-bin/message/custom/send"
+PLAIN_REFUSED = "已启用消息加密（WECHAT_AES_KEY），不接受未加密的消息。"
 TOKEN_PATH = "/cgi-bin/token"
 
 
@@ -85,6 +87,8 @@ class WeChatInput(CallbackChannel):
     def open_callback(self, request: Request) -> Callback:
         encrypted = request.args.get("encrypt_type", "").lower() == "aes" or "msg_signature" in request.args
         if not encrypted:
+            if self._crypto is not None:  # nothing would vouch for the body: refuse, never fall back
+                raise Rejected(403, PLAIN_REFUSED)
             self._check_signature(request)
             return Callback(read_xml_or_reject(request.body), PlainEnvelope())
         if self._crypto is None:

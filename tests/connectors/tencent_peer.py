@@ -19,6 +19,12 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 from wechatpy.utils import WeChatSigner
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    params: dict[str, str]
+    body: bytes
+
+
 @dataclass
 class HttpResult:
     status: int
@@ -110,10 +116,21 @@ class WeChatPeer:
     def event(self, user: str, event: str, create_time: int | None = None) -> str:
         return message_xml(self.account, user, "event", {"Event": event, "EventKey": ""}, create_time=create_time)
 
-    def post(self, plain_xml: str, mode: str = "plain", user: str = "", *, body: str | None = None,
-             wrong_signature: bool = False) -> HttpResult:
-        """``mode``: plain, aes (safe mode: only Encrypt) or compat (plain fields and Encrypt)."""
-        timestamp, nonce = str(int(time.time())), new_nonce()
+    def post(self, plain_xml: str, mode: str = "plain", user: str = "", **options: Any) -> HttpResult:
+        """Sign (and encrypt) ``plain_xml`` as WeChat does and post it (options: :meth:`request`)."""
+        return self.send(self.request(plain_xml, mode, user, **options))
+
+    def send(self, request: "SignedRequest") -> HttpResult:
+        """Post a request made earlier, byte for byte (a retry, or a replay)."""
+        return http("POST", self.url, request.params, request.body)
+
+    def request(self, plain_xml: str, mode: str = "plain", user: str = "", *, body: str | None = None,
+                wrong_signature: bool = False, timestamp: int | None = None,
+                nonce: str | None = None) -> "SignedRequest":
+        """``mode``: plain, aes (safe mode: only Encrypt) or compat (plain fields and Encrypt); the
+        signed ``timestamp`` and ``nonce`` are now and a fresh one unless given; ``body`` replaces
+        the body after signing."""
+        timestamp, nonce = str(timestamp or int(time.time())), nonce or new_nonce()
         token = self.token + ("x" if wrong_signature else "")
         params = {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
         if user:
@@ -127,7 +144,7 @@ class WeChatPeer:
                 msg_signature = sign(token, timestamp, nonce, "tampered")
             params.update({"encrypt_type": "aes", "msg_signature": msg_signature})
             data = data if body is None else body
-        return http("POST", self.url, params, data.encode("utf-8"))
+        return SignedRequest(params, data.encode("utf-8"))
 
     def reply_of(self, result: HttpResult, mode: str = "plain") -> dict[str, Any] | None:
         """The passive reply as a dict (None for "success"), decrypted and verified in safe modes."""
@@ -165,8 +182,9 @@ class WeComPeer:
         return message_xml(self.corp_id, user, "event", {"Event": event, "EventKey": ""}, create_time=create_time,
                            agent_id=self.agent_id)
 
-    def post(self, plain_xml: str, *, body: str | None = None, wrong_signature: bool = False) -> HttpResult:
-        timestamp, nonce = str(int(time.time())), new_nonce()
+    def post(self, plain_xml: str, *, body: str | None = None, wrong_signature: bool = False,
+             timestamp: int | None = None, nonce: str | None = None) -> HttpResult:
+        timestamp, nonce = str(timestamp or int(time.time())), nonce or new_nonce()
         agent = f"<AgentID>{self.agent_id}</AgentID>"
         data, msg_signature = encrypted_body(self.crypto, plain_xml, nonce, timestamp, self.corp_id, agent)
         if wrong_signature:

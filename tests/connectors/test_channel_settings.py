@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from typing import Any, Awaitable, Callable, Iterator
@@ -28,8 +29,10 @@ from tests.support.stack import free_port
 
 from .fake_tencent_api import WECHAT, FakeTencentApi
 from .tencent_peer import WeChatPeer, http, message_xml, new_msg_id, new_user_id
+from .test_safe_xml import BILLION_LAUGHS, XXE
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
+PLAIN_ENV = {**shared_env.ENV, "WECHAT_AES_KEY": ""}  # an Official Account in plain mode
 
 
 async def assistant_never_called(message: UserMessage) -> None:
@@ -96,8 +99,7 @@ def test_an_unusable_encryption_setting_is_named(channel_class: type[CallbackCha
 
 
 def test_plain_mode_works_without_an_aes_key_and_encrypted_callbacks_are_then_refused() -> None:
-    env = {**shared_env.ENV, "WECHAT_AES_KEY": ""}
-    channel = WeChatInput(load_settings(env))
+    channel = WeChatInput(load_settings(PLAIN_ENV))
     with serving(channel) as base:
         peer = WeChatPeer(base, shared_env.ENV)
         user = new_user_id()
@@ -125,6 +127,8 @@ async def assistant_hands_over(message: UserMessage) -> None:
 def test_with_transfer_on_the_text_goes_first_then_the_conversation_is_transferred(
         transfer_api: FakeTencentApi, mode: str) -> None:
     env = {**shared_env.ENV, "WECHAT_TRANSFER_TO_KF": "1", "WECHAT_API_BASE": transfer_api.base_url}
+    if mode == "plain":
+        env["WECHAT_AES_KEY"] = ""
     channel = WeChatInput(load_settings(env))
     with serving(channel, assistant_hands_over) as base:
         peer = WeChatPeer(base, shared_env.ENV)
@@ -137,9 +141,51 @@ def test_with_transfer_on_the_text_goes_first_then_the_conversation_is_transferr
 
 
 def test_with_transfer_off_the_handoff_is_just_the_text(transfer_api: FakeTencentApi) -> None:
-    env = {**shared_env.ENV, "WECHAT_API_BASE": transfer_api.base_url}
+    env = {**PLAIN_ENV, "WECHAT_API_BASE": transfer_api.base_url}
     with serving(WeChatInput(load_settings(env)), assistant_hands_over) as base:
         peer = WeChatPeer(base, shared_env.ENV)
         reply = peer.reply_of(peer.post(peer.text(new_user_id(), "转人工"), "plain"))
     assert reply is not None and reply["MsgType"] == "text" and "12345" in reply["Content"]
     assert transfer_api.sent == []
+
+
+class Recorder:
+    """The assistant's side: records each turn's text and answers it."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.texts.append(message.text or "")
+        await message.output_channel.send_text_message(message.sender_id, "收到")
+
+
+def test_in_plain_mode_a_captured_signature_cannot_carry_another_body() -> None:
+    recorder = Recorder()
+    with serving(WeChatInput(load_settings(PLAIN_ENV)), recorder) as base:
+        peer = WeChatPeer(base, shared_env.ENV)
+        genuine = peer.request(peer.text(new_user_id(), "你好"), "plain")
+        assert peer.reply_of(peer.send(genuine))["Content"] == "收到"
+        assert peer.reply_of(peer.send(genuine))["Content"] == "收到"  # the same request again: a retry
+        forged = peer.request(peer.text(new_user_id(), "伪造的消息"), "plain", timestamp=int(genuine.params["timestamp"]),
+                              nonce=genuine.params["nonce"])
+        assert forged.params["signature"] == genuine.params["signature"]  # plain mode signs no body
+        refused = peer.send(forged)
+        assert refused.status == 403 and "已用于另一条消息" in refused.body
+    assert recorder.texts == ["你好"]
+
+
+@pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS], ids=["xxe", "billion-laughs"])
+def test_entity_tricks_in_plain_mode_are_refused_and_never_expanded(payload: str) -> None:
+    with serving(WeChatInput(load_settings(PLAIN_ENV))) as base:
+        peer = WeChatPeer(base, shared_env.ENV)
+        result = peer.post(peer.text(new_user_id(), "x"), "plain", body=payload)
+    assert result.status == 400 and "root:" not in result.body and "lollol" not in result.body
+
+
+def test_the_replay_window_is_a_setting() -> None:
+    env = {**PLAIN_ENV, "WECHAT_REPLAY_WINDOW_SECONDS": "30"}
+    with serving(WeChatInput(load_settings(env)), Recorder()) as base:
+        peer = WeChatPeer(base, shared_env.ENV)
+        assert peer.post(peer.text(new_user_id(), "你好"), "plain", timestamp=int(time.time()) - 20).status == 200
+        assert peer.post(peer.text(new_user_id(), "你好"), "plain", timestamp=int(time.time()) - 40).status == 403

@@ -75,10 +75,10 @@ def test_a_number_answered_later_still_picks_the_option(late_assistant: RunningA
                                                         wechat_api: FakeTencentApi) -> None:
     wechat = WeChatPeer(late_assistant.rasa_url, late_assistant.env)
     user = new_user_id()
-    assert wechat.post(wechat.text(user, "你好"), "plain", user).body == "success"
+    assert wechat.post(wechat.text(user, "你好"), "aes", user).body == "success"
     wechat_api.wait_for_text(user, "4. 查询办理进度")
     already = len(wechat_api.texts_to(user))
-    assert wechat.post(wechat.text(user, "1"), "plain", user).body == "success"
+    assert wechat.post(wechat.text(user, "1"), "aes", user).body == "success"
     answer = wechat_api.wait_for_text(user, "来源：")[already:]
     check_parts(answer)
     direct = late_assistant.send("信访有哪些渠道")[0]["text"]
@@ -126,7 +126,7 @@ def test_with_redis_the_token_and_the_dedupe_state_are_shared(late_assistant: Ru
     wechat = WeChatPeer(late_assistant.rasa_url, late_assistant.env)
     user = new_user_id()
     msg_id = new_msg_id()
-    assert wechat.post(wechat.text(user, "你好", msg_id=msg_id), "plain", user).body == "success"
+    assert wechat.post(wechat.text(user, "你好", msg_id=msg_id), "aes", user).body == "success"
     wechat_api.wait_for_text(user, "4. 查询办理进度")
     client = redis.Redis.from_url(url, decode_responses=True)
     app_id = late_assistant.env["WECHAT_APPID"]

@@ -8,6 +8,7 @@ import redis
 
 from bot.connectors.kvstore import MemoryStore, RedisStore
 from bot.connectors.ledger import CallbackLedger
+from bot.connectors.replay import BAD_TIMESTAMP, REUSED, STALE, ReplayGuard
 from bot.connectors.tencent_api import (
     REFRESH_MARGIN_SECONDS, TencentApiClient, TencentApiError, TokenEndpoint, cache_lifetime,
 )
@@ -182,3 +183,16 @@ async def test_content_over_the_text_limit_is_refused_like_tencent_does(make_sto
     finally:
         await api_client.close()
     assert raised.value.errcode == 45002
+
+
+async def test_a_signed_timestamp_and_nonce_serve_one_body_across_instances(make_store) -> None:
+    now = 1_800_000_000.0
+    first, second = (ReplayGuard(make_store(), "xinfang:test", 300, clock=lambda: now) for _ in range(2))
+    sent = str(int(now) - 10)
+    assert await first.refusal(sent, "n1", b"<xml>a</xml>") is None
+    assert await second.refusal(sent, "n1", b"<xml>a</xml>") is None  # the same request: a retry
+    assert await second.refusal(sent, "n1", b"<xml>b</xml>") == REUSED
+    assert await first.refusal(sent, "n2", b"<xml>b</xml>") is None
+    assert await first.refusal(str(int(now) - 301), "n3", b"x") == STALE
+    assert await first.refusal(str(int(now) + 301), "n4", b"x") == STALE
+    assert await first.refusal("17e8", "n5", b"x") == BAD_TIMESTAMP

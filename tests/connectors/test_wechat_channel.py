@@ -5,6 +5,7 @@ answers come from the real Rasa and action servers of the session.
 """
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,7 +22,7 @@ GREETING_START = "您好！我是信访与人民建议智能助手"
 UNSUPPORTED_START = "抱歉，我目前只能阅读文字消息"
 
 
-def content(peer: WeChatPeer, user: str, text: str, mode: str = "plain") -> str:
+def content(peer: WeChatPeer, user: str, text: str, mode: str = "aes") -> str:
     reply = peer.reply_of(peer.post(peer.text(user, text), mode, user), mode)
     assert reply is not None and reply["MsgType"] == "text", reply
     assert reply["ToUserName"] == user and reply["FromUserName"] == peer.account
@@ -35,12 +36,11 @@ def test_url_verification_echoes_echostr_only_with_a_valid_signature(wechat: WeC
     assert bad.status == 403 and "4613987621536928791" not in bad.body
 
 
-@pytest.mark.parametrize("mode", ["plain", "aes", "compat"])
-def test_a_text_message_gets_the_assistants_answer_in_every_mode(wechat: WeChatPeer, mode: str) -> None:
+@pytest.mark.parametrize("mode", ["aes", "compat"])
+def test_a_text_message_gets_the_assistants_answer_in_safe_and_compatible_mode(wechat: WeChatPeer, mode: str) -> None:
     user = new_user_id()
     result = wechat.post(wechat.text(user, "你好"), mode, user)
-    if mode != "plain":
-        assert "<Encrypt>" in result.body and "<MsgSignature>" in result.body and "你好" not in result.body
+    assert "<Encrypt>" in result.body and "<MsgSignature>" in result.body and "你好" not in result.body
     reply = wechat.reply_of(result, mode)  # decrypted and signature-checked by wechatpy in safe modes
     assert reply is not None and reply["ToUserName"] == user
     assert reply["Content"].startswith(GREETING_START)
@@ -85,7 +85,7 @@ def test_other_message_types_get_a_polite_note_on_what_is_supported(
         wechat: WeChatPeer, assistant: RunningAssistant, msg_type: str, fields: dict[str, str]) -> None:
     user = new_user_id()
     xml = message_xml(wechat.account, user, msg_type, fields, new_msg_id())
-    reply = wechat.reply_of(wechat.post(xml, "plain", user))
+    reply = wechat.reply_of(wechat.post(xml, "aes", user), "aes")
     assert reply is not None and reply["Content"].startswith(UNSUPPORTED_START)
     assert "文字" in reply["Content"]
     assert user_turns(assistant.settings, f"wechat:{user}") == 0
@@ -95,7 +95,7 @@ def test_other_message_types_get_a_polite_note_on_what_is_supported(
 def test_other_events_are_acknowledged_without_a_turn(
         wechat: WeChatPeer, assistant: RunningAssistant, event: str) -> None:
     user = new_user_id()
-    result = wechat.post(wechat.event(user, event), "plain", user)
+    result = wechat.post(wechat.event(user, event), "aes", user)
     assert (result.status, result.body) == (200, "success")
     assert user_turns(assistant.settings, f"wechat:{user}") == 0
 
@@ -119,7 +119,7 @@ def test_a_message_retried_while_the_first_is_running_is_answered_by_one_turn(
 
 
 def test_the_handoff_text_arrives_and_no_transfer_happens_by_default(wechat: WeChatPeer) -> None:
-    reply = wechat.reply_of(wechat.post(wechat.text(new_user_id(), "转人工"), "plain"))
+    reply = wechat.reply_of(wechat.post(wechat.text(new_user_id(), "转人工"), "aes"), "aes")
     assert reply is not None and reply["MsgType"] == "text"
     assert "12345" in reply["Content"]
 
@@ -151,11 +151,11 @@ def test_missing_signature_parameters_are_refused(wechat: WeChatPeer) -> None:
     "<xml><FromUserName>oUser</FromUserName><MsgType>text</MsgType><Content>x</Content><MsgId>1 OR 1=1</MsgId></xml>",
 ])
 def test_malformed_messages_are_refused_with_400(wechat: WeChatPeer, body: str) -> None:
-    assert wechat.post("", "plain", body=body).status == 400
+    assert wechat.post(body, "aes").status == 400  # signed and encrypted, malformed inside
 
 
 @pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS], ids=["xxe", "billion-laughs"])
-@pytest.mark.parametrize("mode", ["plain", "aes"])
+@pytest.mark.parametrize("mode", ["aes", "compat"])
 def test_entity_tricks_are_refused_and_never_expanded(wechat: WeChatPeer, payload: str, mode: str) -> None:
     result = wechat.post(wechat.text(new_user_id(), "x"), mode, body=payload)
     assert result.status == 400
@@ -183,7 +183,7 @@ def test_an_undecryptable_but_signed_body_is_refused(wechat: WeChatPeer) -> None
 
 def test_an_oversized_body_is_refused_with_413(wechat: WeChatPeer) -> None:
     user = new_user_id()
-    assert wechat.post(wechat.text(user, "长" * 30_000), "plain", user).status == 413
+    assert wechat.post(wechat.text(user, "长" * 30_000), "aes", user).status == 413
 
 
 def test_logs_hold_neither_personal_numbers_nor_secrets(
@@ -193,3 +193,29 @@ def test_logs_hold_neither_personal_numbers_nor_secrets(
     for secret in ("13912345678", "310101199001011234", assistant.env["WECHAT_SECRET"],
                    assistant.env["WECHAT_AES_KEY"], assistant.env["WECHAT_TOKEN"]):
         assert secret not in logs
+
+
+def test_with_the_aes_key_set_a_plain_callback_is_refused(wechat: WeChatPeer, assistant: RunningAssistant) -> None:
+    user = new_user_id()
+    forged = wechat.text(user, "我要查询进度")  # no encrypt_type, no msg_signature: nothing signs this body
+    result = wechat.post(forged, "plain", user)
+    assert result.status == 403 and "不接受未加密的消息" in result.body
+    assert user_turns(assistant.settings, f"wechat:{user}") == 0
+
+
+@pytest.mark.parametrize("offset", [-301, -3600 * 24 * 30, 301], ids=["5-minutes-old", "a-month-old", "future"])
+def test_a_callback_outside_the_replay_window_is_refused(wechat: WeChatPeer, assistant: RunningAssistant,
+                                                         offset: int) -> None:
+    user = new_user_id()
+    result = wechat.post(wechat.text(user, "你好"), "aes", user, timestamp=int(time.time()) + offset)
+    assert result.status == 403 and "过期" in result.body
+    assert user_turns(assistant.settings, f"wechat:{user}") == 0
+
+
+def test_a_replayed_callback_gets_the_same_answer_and_no_second_turn(wechat: WeChatPeer,
+                                                                    assistant: RunningAssistant) -> None:
+    user = new_user_id()
+    captured = wechat.request(wechat.text(user, "你好"), "aes", user, timestamp=int(time.time()) - 200)
+    first, replayed = wechat.send(captured), wechat.send(captured)
+    assert wechat.reply_of(first, "aes")["Content"] == wechat.reply_of(replayed, "aes")["Content"]
+    assert user_turns(assistant.settings, f"wechat:{user}") == 1

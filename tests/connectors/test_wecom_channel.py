@@ -131,3 +131,12 @@ def test_an_undecryptable_but_signed_body_is_refused(wecom: WeComPeer) -> None:
 
 def test_an_oversized_body_is_refused_with_413(wecom: WeComPeer) -> None:
     assert wecom.post(wecom.text("zhangsan", "长" * 30_000)).status == 413
+
+
+@pytest.mark.parametrize("offset", [-301, 301], ids=["5-minutes-old", "future"])
+def test_a_callback_outside_the_replay_window_is_refused(wecom: WeComPeer, assistant: RunningAssistant,
+                                                         offset: int) -> None:
+    user = new_user_id("wc")
+    result = wecom.post(wecom.text(user, "你好"), timestamp=int(time.time()) + offset)
+    assert result.status == 403 and "过期" in result.body
+    assert user_turns(assistant.settings, f"wecom:{user}") == 0

@@ -88,3 +88,52 @@ def encrypted_pdf_bytes(lines: list[str], password: str) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def shared_stream_pdf_bytes(pages: int, operator: bytes, repeat: int) -> bytes:
+    """A small PDF whose pages all draw one compressed content stream: ``operator`` ``repeat``
+    times (``() Tj`` costs time and yields no text; ``(AAAA) Tj`` yields text)."""
+    import zlib
+
+    stream = zlib.compress(b"BT /F1 12 Tf 10 10 Td " + operator * repeat + b" ET", 9)
+    font = 4 + pages
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (4 + i) for i in range(pages)), pages),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+          b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font] * pages,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def zip_bomb_docx_bytes(unpacked_bytes: int) -> bytes:
+    """A real Word document whose ``word/document.xml`` holds ``unpacked_bytes`` more of blank
+    space (about 1/1000 of it packed): valid XML that a reader would inflate and parse whole."""
+    import zipfile
+
+    original = zipfile.ZipFile(io.BytesIO(docx_bytes("通知", [("一节", ["正文。"])])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for member in original.infolist():
+            if member.filename != "word/document.xml":
+                archive.writestr(member, original.read(member))
+                continue
+            head, tail = original.read(member).split(b"</w:body>")
+            with archive.open("word/document.xml", "w", force_zip64=True) as document:
+                document.write(head)
+                chunk = b" " * (1024 * 1024)
+                for _ in range(unpacked_bytes // len(chunk)):
+                    document.write(chunk)
+                document.write(b"</w:body>" + tail)
+    return buffer.getvalue()

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from core.settings import PROJECT_ROOT
 from index import Searcher
 from submissions.models import AuditEventRow
 from tests.staff.support import OTHER_TOKEN, SAMPLE_DOCUMENTS, TOKEN, auth, document_text, wait_published
+from web.staff.auth import FailedLogins
 
 NEW_ID = "test-community-council"
 FACT = "测试专用：松柏社区议事会每月第二个周三下午召开。"
@@ -58,6 +64,40 @@ async def test_every_route_needs_a_staff_token(client, method, path):
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         body = await response.json()
         assert body["error"] == "unauthorized" and "令牌" in body["message"]
+
+
+async def test_wrong_tokens_lock_the_address_out_whatever_it_presents_next(client):
+    guesses = [await client.get("/api/session", headers=auth(f"guess-{number:024d}")) for number in range(30)]
+    assert [r.status for r in guesses] == [401] * 10 + [429] * 20
+    locked = await client.get("/api/session", headers={**auth(), "X-Forwarded-For": "198.51.100.9"})
+    assert locked.status == 429 and 0 < int(locked.headers["Retry-After"]) <= 60
+    body = await locked.json()
+    assert body["error"] == "too_many_attempts" and body["message"] == "令牌错误次数过多，请 1 分钟后再试。"
+
+
+async def test_requests_without_a_token_are_not_counted_as_guesses(client):
+    for _ in range(20):
+        assert (await client.get("/api/session")).status == 401
+    assert (await client.get("/api/session", headers=auth())).status == 200
+
+
+def test_a_locked_address_waits_longer_after_each_further_wrong_token_and_others_are_not_locked():
+    failed, now = FailedLogins(), datetime(2026, 11, 29, tzinfo=timezone.utc)
+    for _ in range(10):
+        failed.record("203.0.113.7", now)
+    assert failed.seconds_blocked("203.0.113.7", now) == 60 and failed.seconds_blocked("198.51.100.2", now) == 0
+    later = now + timedelta(seconds=61)
+    assert failed.seconds_blocked("203.0.113.7", later) == 0
+    failed.record("203.0.113.7", later)
+    assert failed.seconds_blocked("203.0.113.7", later) == 120
+
+
+def test_the_web_service_refuses_to_start_with_a_short_token():
+    env = {**os.environ, "STAFF_TOKENS": "tester:short-token", "WEB_PORT": "1"}
+    result = subprocess.run([sys.executable, "-m", "web"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "工作人员“tester”的令牌只有 11 个字符，至少需要 24 个" in result.stderr and "short-token" not in result.stderr
 
 
 async def test_a_token_identifies_its_staff_member(client):
@@ -544,6 +584,39 @@ async def test_the_audit_log_records_who_changed_what(client, kb):
     assert (await client.get("/api/audit?limit=0", headers=auth())).status == 400
     assert (await client.get("/api/audit?doc_id=../x", headers=auth())).status == 400
     await wait_published(client, (await retired.json())["publish"]["ticket"])
+
+
+FORGED_NOTE = "ok\n2026-11-29 09:00:00 INFO web.staff.audit: audit: knowledge.update by 管理员 (全部文档)\x1b[2J"
+
+
+async def test_a_note_that_would_forge_log_lines_is_refused_and_nothing_is_changed(client, kb, caplog):
+    as_json = await client.put(f"/api/documents/{NEW_ID}", json={"content": NEW_DOC, "note": FORGED_NOTE},
+                               headers={**auth(), "If-None-Match": "*"})
+    as_query = await client.put(f"/api/documents/{NEW_ID}", params={"note": "第一行\r第二行"}, data=NEW_DOC.encode(),
+                                headers={**auth(), "If-None-Match": "*", "Content-Type": "text/markdown"})
+    current = await get_doc(client, "xfgzl-review")
+    retired = await client.delete("/api/documents/xfgzl-review", json={"note": "\u202e停用", "base_revision": current["revision"]},
+                                  headers=auth())
+    for response in (as_json, as_query, retired):
+        assert response.status == 422
+        body = await response.json()
+        assert body["error"] == "control_characters" and "不能有换行、制表符或其他控制字符" in body["message"]
+    assert (await client.get(f"/api/documents/{NEW_ID}", headers=auth())).status == 404
+    assert (await get_doc(client, "xfgzl-review"))["status"] == "active"
+    assert (await (await client.get("/api/audit", headers=auth())).json())["events"] == []
+    assert "\x1b" not in caplog.text and "INFO web.staff.audit: audit: knowledge.update by 管理员" not in caplog.text
+
+
+def test_every_audit_log_line_is_one_line(kb, caplog):
+    from web.staff.audit import AuditLog
+
+    audit = AuditLog(kb.database_url)
+    with caplog.at_level("INFO", logger="web.staff.audit"):
+        audit.record("tester\n伪造", "update", FORGED_NOTE + " 13912345678")
+    audit.close()
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert "\n" not in line and "\x1b" not in line and "13912345678" not in line
+    assert line.endswith("\\x1b[2J 139****5678)")
 
 
 # --- the console page -----------------------------------------------------------------------------

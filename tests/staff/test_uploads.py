@@ -1,13 +1,19 @@
 """Uploads: text extraction from real .md/.txt/.docx/.pdf files through ``POST /api/uploads``."""
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import io
+import time
 import zipfile
 
 import aiohttp
+import psutil
 import pytest
 
-from tests.staff.samples import docx_bytes, encrypted_pdf_bytes, pdf_bytes
+from tests.staff.samples import (
+    docx_bytes, encrypted_pdf_bytes, pdf_bytes, shared_stream_pdf_bytes, zip_bomb_docx_bytes,
+)
 from tests.staff.support import auth, document_text, wait_published
 from web.staff.uploads import MAX_UPLOAD_BYTES
 
@@ -159,3 +165,54 @@ async def test_a_request_without_a_file(client):
     response = await client.post("/api/uploads", data=b"--xyz\r\nbroken", headers={
         **auth(), "Content-Type": "multipart/form-data; boundary=xyz"})
     assert response.status == 400
+
+
+# --- hostile files ---------------------------------------------------------------------------------
+
+def rss_mib() -> float:
+    return psutil.Process().memory_info().rss / (1024 * 1024)
+
+
+async def test_a_docx_that_unpacks_to_gigabytes_is_refused_unopened(client):
+    bomb = zip_bomb_docx_bytes(128 * 1024 * 1024)  # 128 MB of zeros in a 150 KB file
+    before = rss_mib()
+    response = await upload(client, "bomb.docx", bomb)
+    assert response.status == 413
+    assert "解压后超过 64 MB" in (await response.json())["message"]
+    assert rss_mib() - before < 64  # never unpacked by the service (the test server runs in this process)
+
+
+async def test_a_pdf_whose_pages_share_one_heavy_stream_is_stopped_and_the_service_stays_responsive(
+        aiohttp_client, kb):
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(dataclasses.replace(kb, upload_extract_seconds=2)))
+    bomb = shared_stream_pdf_bytes(40, b"() Tj ", 300_000)  # 9 KB; each page parses for seconds
+    assert len(bomb) < 10_000
+    started = time.monotonic()
+    pending = asyncio.ensure_future(client.post("/api/uploads", data=form("bomb.pdf", bomb), headers=auth(),
+                                                timeout=aiohttp.ClientTimeout(total=30)))
+    latencies = []
+    while not pending.done():
+        began = time.monotonic()
+        assert (await client.get("/api/session", headers=auth())).status == 200
+        latencies.append(time.monotonic() - began)
+        await asyncio.sleep(0.1)
+    response = await pending
+    assert response.status == 422
+    assert "2 秒内未能读取完毕" in (await response.json())["message"]
+    assert time.monotonic() - started < 8
+    assert latencies and max(latencies) < 0.5
+
+
+async def test_extraction_stops_at_the_text_limit(client):
+    wordy = shared_stream_pdf_bytes(80, b"(" + b"A" * 100 + b") Tj ", 2_000)  # 200,000 characters a page
+    started = time.monotonic()
+    response = await upload(client, "wordy.pdf", wordy)
+    assert response.status == 413 and "文字太多" in (await response.json())["message"]
+    assert time.monotonic() - started < 8  # three pages read, not eighty
+
+
+async def test_a_pdf_with_too_many_pages_is_refused(client):
+    response = await upload(client, "long.pdf", shared_stream_pdf_bytes(501, b"(A) Tj ", 1))
+    assert response.status == 413 and "超过 500 页" in (await response.json())["message"]

@@ -123,3 +123,30 @@ def test_export_with_a_bad_filter_fails_before_auditing_or_writing(filed: dict[s
     result = cli("export", "--format", "json", "--reveal", "--actor", "李四", "--status", "done", "--output", str(output))
     assert result.returncode == 1 and "未知的状态" in result.stderr
     assert not output.exists() and store.audit_events() == []
+
+
+TYPED_INTO_CONTENT = "我的手机139—8765—4321，身份证3101 0419 8503 1212 35，邮箱 zhang.san@example.com，请联系我。"
+
+
+def test_masked_exports_and_show_mask_numbers_typed_into_the_free_text(store: SubmissionStore) -> None:
+    number = store.create_submission(petition(content=TYPED_INTO_CONTENT), channel="rest", sender_id="a",
+                                     consent_at=CONSENT).tracking_number
+    store.update_status(number, "accepted", actor="李四", note="已电话联系 13987654321")
+    as_csv, as_json, shown = cli("export", "--format", "csv"), cli("export", "--format", "json"), cli("show", number)
+    for result in (as_csv, as_json, shown):
+        assert result.returncode == 0, result.stderr
+        flat = result.stdout.replace(" ", "").replace("—", "")
+        assert "13987654321" not in flat and "310104198503121235" not in flat and "zhang.san@" not in flat
+        assert "139****4321" in result.stdout and "3101**********1235" in result.stdout
+    assert "z***@example.com" in as_csv.stdout
+    revealed = cli("export", "--format", "json", "--reveal", "--actor", "王五")
+    assert json.loads(revealed.stdout)[0]["content"] == TYPED_INTO_CONTENT
+
+
+def test_a_note_or_actor_with_control_characters_is_refused(filed: dict[str, str], store: SubmissionStore) -> None:
+    number = filed["petition"]
+    for args in (["--actor", "李四", "--note", "已受理\n2026 INFO audit: export_reveal by 王五"],
+                 ["--actor", "李四\x1b[2J", "--note", "已受理"]):
+        result = cli("update-status", number, "accepted", *args)
+        assert result.returncode == 1 and "控制字符" in result.stderr
+    assert store.get_record(number).status is Status.SUBMITTED

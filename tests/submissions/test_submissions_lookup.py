@@ -8,7 +8,8 @@ import pytest
 
 from submission_samples import MOBILE, FakeClock, petition
 from submissions import LookupOutcome, LookupResult, Status, SubmissionStore
-from submissions.throttle import ThrottlePolicy
+from core.settings import load_settings
+from submissions.throttle import ThrottlePolicy, number_throttle_policy
 
 CONSENT = datetime(2025, 3, 1, 1, 59, tzinfo=timezone.utc)
 NOT_FOUND = LookupResult(LookupOutcome.NOT_FOUND)
@@ -160,3 +161,42 @@ def test_throttle_policy_block_lengths() -> None:
     now = datetime(2025, 3, 1, tzinfo=timezone.utc)
     assert policy.blocked_until(4, now, 4) is None
     assert policy.blocked_until(5, now, 5) == now + timedelta(minutes=1)
+
+
+def test_a_new_requester_for_every_guess_is_stopped_by_the_count_per_number(store: SubmissionStore) -> None:
+    number, other = _file(store), _file(store)
+    for guess in range(10):
+        assert store.lookup(number, f"{guess:04d}", requester=f"attacker-{guess}") == NOT_FOUND
+    locked = store.lookup(number, MOBILE[-4:], requester="attacker-10")  # even the right answer
+    assert locked.outcome is LookupOutcome.THROTTLED and locked.retry_after_seconds == 3600
+    assert store.lookup(other, MOBILE[-4:], requester="attacker-11").found  # other numbers are not locked
+    audited = [event for event in store.audit_events() if event.action == "lookup_lockout"]
+    assert len(audited) == 1 and audited[0].actor == "system" and number in audited[0].detail
+    assert "查询编号" in audited[0].detail and MOBILE not in audited[0].detail
+
+
+def test_trying_every_last4_from_fresh_conversations_takes_years(store: SubmissionStore, clock: FakeClock) -> None:
+    number = _file(store, mobile="13612349999")
+    tries, end = 0, clock() + timedelta(days=7)
+    while clock() < end:
+        result = store.lookup(number, f"{tries:04d}", requester=f"attacker-{tries}")
+        if result.outcome is LookupOutcome.THROTTLED:
+            clock.advance(seconds=result.retry_after_seconds)
+        else:
+            tries += 1
+    # Without a count per number all 10,000 values could be tried at once; now about 20 a day.
+    assert 7 * 10 <= tries <= 7 * 25, tries
+
+
+def test_the_client_address_is_counted_when_the_channel_knows_it(store: SubmissionStore) -> None:
+    numbers = [_file(store) for _ in range(5)]
+    for index, number in enumerate(numbers):
+        store.lookup(number, "0000", requester=f"conversation-{index}", client_address="203.0.113.7")
+    assert store.lookup(numbers[0], MOBILE[-4:], "conversation-9", client_address="203.0.113.7").outcome \
+        is LookupOutcome.THROTTLED
+    assert store.lookup(numbers[0], MOBILE[-4:], "conversation-9", client_address="198.51.100.2").found
+
+
+def test_the_lockout_per_number_is_configurable() -> None:
+    policy = number_throttle_policy(load_settings({"LOOKUP_NUMBER_MAX_FAILURES": "3", "LOOKUP_LOCKOUT_MINUTES": "5"}))
+    assert (policy.max_failures, policy.base_block) == (3, timedelta(minutes=5))

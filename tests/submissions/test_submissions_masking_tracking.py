@@ -4,8 +4,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from submissions.masking import mask_address, mask_email, mask_id_number, mask_mobile, mask_name
+import pytest
+
+from submissions.masking import (
+    log_safe, mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
+)
 from submissions.tracking import ALPHABET, new_tracking_number, normalize_tracking_number
+from submissions.validation import validate_id_number, validate_mobile
 from submissions.workflow import Kind
 
 TRACKING_REGEX = re.compile(r"(XF|JY)\d{8}[A-Z0-9]{6}")
@@ -76,3 +81,49 @@ def test_normalize_tracking_number() -> None:
     assert normalize_tracking_number("AB20250301ABC234") is None
     assert normalize_tracking_number("") is None
     assert normalize_tracking_number(None) is None
+
+
+# --- personal data inside free text --------------------------------------------------------------
+
+# Every way of writing a mobile or ID number the validators accept is also masked inside a text.
+MOBILES_AS_TYPED = ["13987654321", "139 8765 4321", "139-8765-4321", "139—8765—4321", "139–8765–4321",
+                    "139－8765－4321", "(139)8765 4321", "+86 139 8765 4321", "0086-139-8765-4321",
+                    "１３９８７６５４３２１", "139  -  8765 - 4321"]
+IDS_AS_TYPED = ["310104198503121235", "3101 0419 8503 1212 35", "310104 19850312 1235", "3101-0419-8503-1212-35",
+                "3101—0419—8503—1212—35", "３１０１０４１９８５０３１２１２３５", "11010519491231002x"]
+
+
+@pytest.mark.parametrize("typed", MOBILES_AS_TYPED)
+def test_every_mobile_the_validator_accepts_is_masked_in_text(typed: str) -> None:
+    number = validate_mobile(typed).value
+    assert number
+    masked = redact_personal_data(f"我的手机是{typed}，请回电。")
+    assert mask_mobile(number) in masked and number[3:7] not in re.sub(r"\D", "", masked)
+
+
+@pytest.mark.parametrize("typed", IDS_AS_TYPED)
+def test_every_id_number_the_validator_accepts_is_masked_in_text(typed: str) -> None:
+    number = validate_id_number(typed).value
+    assert number
+    masked = redact_personal_data(f"身份证{typed}。")
+    assert masked == f"身份证{mask_id_number(number)}。"
+    assert number[4:14] not in re.sub(r"\D", "", masked)
+
+
+def test_e_mail_names_and_house_numbers_are_masked_in_text() -> None:
+    text = "我叫张三，邮箱 Zhang.San@Example.com，住徐汇区漕溪北路100弄2号301室，本人欧阳娜娜。"
+    assert redact_personal_data(text) == "我叫张*，邮箱 Z***@Example.com，住徐汇区漕溪北路***，本人欧***。"
+    assert redact_personal_data("ｚｓ＠ｅｘａｍｐｌｅ．ｃｏｍ") == "z***@example.com"
+
+
+@pytest.mark.parametrize("text", ["我是来咨询的。", "信访事项XF20261129ABCDEF的期限是60日。", "座机021-12345678",
+                                  "2024年1月1日起施行，共120条。", "请拨打12345热线。"])
+def test_ordinary_text_is_left_as_it_is(text: str) -> None:
+    assert redact_personal_data(text) == text
+
+
+def test_log_safe_escapes_control_characters_and_masks() -> None:
+    forged = "ok\n2026-11-29 INFO audit: export_reveal by admin\x1b[2J\r\u202e 13912345678"
+    safe = log_safe(forged)
+    assert "\n" not in safe and "\r" not in safe and "\x1b" not in safe and "\u202e" not in safe
+    assert safe == r"ok\n2026-11-29 INFO audit: export_reveal by admin\x1b[2J\r\u202e 139****5678"

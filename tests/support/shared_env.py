@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tests.support.stack import free_port
 
-STAFF_TOKENS = {"tester": "test-token-5d8c2a", "reviewer": "review-token-91f3e0"}
+STAFF_TOKENS = {"tester": "test-token-5d8c2a-7f03b9e14c6a", "reviewer": "review-token-91f3e0-2b8d5a0c7e1f"}
 FAKE_WECHAT_API_PORT = free_port()
 FAKE_WECOM_API_PORT = free_port()
 

@@ -4,7 +4,7 @@ from bot.tracker_store import redact_event_data
 from core.rasa_files import credentials, endpoints, lock_store_config, tracker_store_config
 from core.settings import load_settings, parse_staff_tokens
 from core.training import training_fingerprint
-from submissions.masking import redact_personal_numbers
+from submissions.masking import redact_personal_data
 
 import pytest
 
@@ -15,7 +15,8 @@ def test_settings_defaults_and_bad_values() -> None:
     assert cfg.database_url.startswith("sqlite:///") and cfg.data_dir.name == "var"
     with pytest.raises(ValueError, match="RASA_PORT"):
         load_settings({"RASA_PORT": "五千"})
-    assert parse_staff_tokens("alice:tok1, bob:tok2") == {"tok1": "alice", "tok2": "bob"}
+    alice, bob = "a" * 24, "b-" + "7" * 30
+    assert parse_staff_tokens(f"alice:{alice}, bob:{bob}") == {alice: "alice", bob: "bob"}
     with pytest.raises(ValueError):
         parse_staff_tokens("alice")
 
@@ -54,7 +55,7 @@ def test_fingerprint_changes_with_any_training_input(tmp_path) -> None:
 
 def test_personal_numbers_are_masked_in_free_text() -> None:
     text = "我的手机是139 1234 5678，身份证11010519491231002X，座机021-12345678"
-    masked = redact_personal_numbers(text)
+    masked = redact_personal_data(text)
     assert "139****5678" in masked and "1101**********002X" in masked
     assert "12345678" in masked  # a landline is not a mobile number
     assert "1391234" not in masked.replace(" ", "")
@@ -65,3 +66,11 @@ def test_stored_events_are_redacted_in_every_text_field() -> None:
              "entities": [{"entity": "x", "value": "13912345678"}]}}
     stored = json.dumps(redact_event_data(event), ensure_ascii=False)
     assert "13912345678" not in stored and stored.count("139****5678") == 4
+
+
+@pytest.mark.parametrize("raw, named", [("alice:tok1", "alice"), ("bob:" + "x" * 23, "bob"),
+                                        (f"a:{'t' * 30},b:{'t' * 30}", "b")])
+def test_short_or_shared_staff_tokens_are_refused_with_a_clear_message(raw: str, named: str) -> None:
+    with pytest.raises(ValueError, match=f"STAFF_TOKENS：工作人员“{named}”") as refused:
+        load_settings({"STAFF_TOKENS": raw})
+    assert "tok1" not in str(refused.value) and "x" * 23 not in str(refused.value)

@@ -6,7 +6,8 @@ index is rebuilt incrementally in the background, and the action server picks up
 version by itself. See docs/staff-guide.md.
 
 Modules: ``auth`` (tokens), ``validation`` (ids, documents), ``documents`` + ``history``
-(repository, revisions), ``uploads`` (text extraction), ``publishing`` (background builds),
+(repository, revisions), ``uploads`` (text extraction in a worker process, by
+:mod:`web.extraction`), ``publishing`` (background builds),
 ``search`` (answer preview), ``audit`` (who did what), ``api`` and ``console`` (routes).
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ from aiohttp import web
 from web.app import SETTINGS_KEY
 
 from . import api, console
+from .auth import FailedLogins
+from .http import FAILED_LOGINS
 from .services import STAFF_KEY, create_services
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ _WARM_UP_KEY = web.AppKey("staff_warm_up", asyncio.Task)
 def register(app: web.Application) -> None:
     """Add the console, the API and the background publisher to ``app``."""
     app[STAFF_KEY] = create_services(app[SETTINGS_KEY])
+    app[FAILED_LOGINS] = FailedLogins()
     api.add_routes(app)
     console.add_routes(app)
     app.on_startup.append(_start)

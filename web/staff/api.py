@@ -11,6 +11,7 @@ GET       /api/documents/{id}/history          saved revisions, newest first
 GET       /api/documents/{id}/history/{n}      the Markdown of revision n
 POST      /api/documents/{id}/rollback         ``{"to": n}``: publish revision n again (as a new revision)
 POST      /api/uploads                         multipart ``file`` (.md/.txt/.docx/.pdf, ≤ 10 MB) -> a draft
+                                               (read by a separate process under a time limit)
 POST      /api/search                          ``{"query": …}``: ranked passages and the assistant's answer
 GET       /api/index                           background publishing: state, version, progress, last error
 POST      /api/index/rebuild                   build the index again now
@@ -19,7 +20,8 @@ GET       /api/audit                           who changed what, newest first
 
 Status codes: 400 malformed request or id, 401 no or wrong token, 404 unknown document,
 409 revision conflict (with ``current_revision``), 413 too large, 415 unsupported file type,
-422 a document or file that cannot be used (with ``problems``), 428 ``If-Match`` missing.
+422 a document or file that cannot be used (with ``problems``), 428 ``If-Match`` missing,
+429 too many wrong tokens from this address (``Retry-After``).
 """
 from __future__ import annotations
 
@@ -34,12 +36,14 @@ from aiohttp.http_exceptions import HttpProcessingError
 from filelock import Timeout as FileLockTimeout
 
 from index.builder import stale_reasons
+from submissions.masking import log_safe
 
 from .documents import ChangeOutcome, DocumentNotFound, RevisionConflict, StoredDocument
 from .history import HistoryEntry
 from .http import (
     STAFF_NAME,
     ApiError,
+    checked_text,
     json_response,
     read_at_most,
     read_body,
@@ -52,7 +56,7 @@ from .http import (
 )
 from .search import MAX_QUERY_CHARS, MAX_RESULTS
 from .services import STAFF_KEY, StaffServices
-from .uploads import MAX_UPLOAD_BYTES, UploadRejected, check_upload, extract
+from .uploads import MAX_UPLOAD_BYTES, UploadRejected, check_upload, extract_in_worker
 from .validation import MAX_DOCUMENT_BYTES, InvalidDocument, InvalidDocumentId, check_doc_id
 
 log = logging.getLogger(__name__)
@@ -83,6 +87,11 @@ def _document_json(document: StoredDocument, with_content: bool = True) -> dict:
     if with_content:
         data["content"] = document.content
     return data
+
+
+def note_field(data: dict) -> str:
+    """The change note: one line of at most ``MAX_NOTE_CHARS`` characters."""
+    return text_field(data, "note", MAX_NOTE_CHARS, one_line=True)
 
 
 def _not_found(doc_id: str) -> ApiError:
@@ -123,7 +132,7 @@ async def _audit(request: web.Request, entry: HistoryEntry, doc_id: str) -> None
     try:
         await asyncio.to_thread(_services(request).audit.record, entry.actor, entry.action, detail)
     except Exception:  # the change is saved and in the history (with who and when); say so loudly
-        log.exception("could not write the audit event for %s", detail)
+        log.exception("could not write the audit event for %s", log_safe(detail))
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -159,14 +168,14 @@ async def put_document(request: web.Request) -> web.Response:
         content = data.get("content")
         if not isinstance(content, str):
             raise ApiError(400, "bad_field", "请在 content 字段中提供文档的 Markdown 全文。")
-        base, note = if_match(request, data.get("base_revision")), text_field(data, "note", MAX_NOTE_CHARS)
+        base, note = if_match(request, data.get("base_revision")), note_field(data)
     elif content_type in MARKDOWN_TYPES:
         raw = await read_body(request, MAX_DOCUMENT_BYTES, "文档")
         try:
             content = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ApiError(400, "not_utf8", "文档不是 UTF-8 编码的文字。") from exc
-        base, note = if_match(request), request.query.get("note", "").strip()[:MAX_NOTE_CHARS]
+        base, note = if_match(request), checked_text(request.query.get("note", ""), "note", MAX_NOTE_CHARS, one_line=True)
     else:
         raise ApiError(415, "unsupported_media_type",
                        "请以 text/markdown（Markdown 全文）或 application/json（{\"content\": …}）提交文档。")
@@ -192,7 +201,7 @@ async def retire_document(request: web.Request) -> web.Response:
     base = if_match(request, data.get("base_revision"))
     if base is None:
         raise ApiError(428, "precondition_required", "停用文档需要给出当前版本标记（If-Match 或 base_revision），以免误停用他人刚修改的版本。")
-    note = text_field(data, "note", MAX_NOTE_CHARS)
+    note = note_field(data)
     documents = _services(request).documents
     return await _run_change(
         request, doc_id, lambda actor: documents.retire(doc_id, base_revision=base, actor=actor, note=note),
@@ -246,7 +255,7 @@ async def rollback(request: web.Request) -> web.Response:
     base = if_match(request, data.get("base_revision"))
     if base is None:
         raise ApiError(428, "precondition_required", "回滚需要给出当前版本标记（If-Match 或 base_revision）。")
-    note = text_field(data, "note", MAX_NOTE_CHARS)
+    note = note_field(data)
     documents = _services(request).documents
 
     def change(actor: str) -> ChangeOutcome:
@@ -288,7 +297,9 @@ async def upload(request: web.Request) -> web.Response:
         field = await _file_field(request)
         filename = unquote(field.filename or "")  # aiohttp's client percent-encodes names; browsers send them raw
         check_upload(filename, 1)  # the type, before reading anything
-        extracted = await asyncio.to_thread(extract, filename, await _read_part(field))
+        services = _services(request)
+        extracted = await extract_in_worker(filename, await _read_part(field), services.settings.upload_extract_seconds,
+                                            services.extractions)
     except UploadRejected as exc:
         code = {413: "too_large", 415: "unsupported_type"}.get(exc.status, "unreadable_file")
         raise ApiError(exc.status, code, exc.message, filename=filename) from exc

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from submissions.database import create_database_engine, create_schema
+from submissions.masking import log_safe
 from submissions.models import AuditEventRow
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class AuditLog:
         )
         with Session(self._ready_engine(), future=True) as session, session.begin():
             session.add(row)
-        log.info("audit: %s%s by %s (%s)", ACTION_PREFIX, what, actor, detail)
+        log.info("audit: %s%s by %s (%s)", ACTION_PREFIX, what, log_safe(actor), log_safe(detail))
 
     def recent(self, limit: int = 100, doc_id: str | None = None) -> list[AuditEntry]:
         """Newest first; with ``doc_id``, only events about that document."""

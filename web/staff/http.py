@@ -5,13 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from web.app import SETTINGS_KEY
 
-from .auth import bearer_token, staff_name
+from submissions.masking import NOT_IN_ONE_LINE, log_safe
+
+from .auth import FailedLogins, bearer_token, staff_name
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -35,16 +39,34 @@ def json_response(data: Any, status: int = 200, revision: str | None = None) -> 
     return response
 
 
+FAILED_LOGINS = web.AppKey("staff_failed_logins", FailedLogins)
+
+
 def staff_only(handler: Handler) -> Handler:
-    """Answer 401 unless the request carries a configured staff token; else remember who it is."""
+    """Answer 401 unless the request carries a configured staff token; else remember who it is.
+
+    An address that presented too many wrong tokens gets 429 instead, whatever it presents."""
 
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
+        failed = request.app[FAILED_LOGINS]
+        address, now = request.remote or "unknown", datetime.now(timezone.utc)
+        wait = failed.seconds_blocked(address, now)
+        if wait:
+            error = ApiError(429, "too_many_attempts",
+                             f"令牌错误次数过多，请 {math.ceil(wait / 60)} 分钟后再试。", retry_after_seconds=wait)
+            error.headers["Retry-After"] = str(wait)
+            raise error
         tokens = request.app[SETTINGS_KEY].staff_tokens
-        name = staff_name(bearer_token(request.headers.get("Authorization")), tokens)
+        presented = bearer_token(request.headers.get("Authorization"))
+        name = staff_name(presented, tokens)
         if name is None:
             if not tokens:
                 log.warning("staff API refused: STAFF_TOKENS is not configured")
+            if presented is not None:  # a guess: counted against the address
+                failed.record(address, now)
+                if failed.seconds_blocked(address, now):
+                    log.warning("staff API: too many wrong tokens from %s; locked", log_safe(address))
             error = ApiError(401, "unauthorized", "请先登录：缺少工作人员令牌，或令牌不正确。")
             error.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
             raise error
@@ -92,17 +114,26 @@ async def read_json(request: web.Request, limit: int) -> dict[str, Any]:
     return data
 
 
-def text_field(data: dict[str, Any], name: str, max_chars: int, required: bool = False) -> str:
+def text_field(data: dict[str, Any], name: str, max_chars: int, required: bool = False,
+               one_line: bool = False) -> str:
     value = data.get(name)
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ApiError(400, "bad_field", f"字段 {name} 应是文字。")
+    return checked_text(value, name, max_chars, required, one_line)
+
+
+def checked_text(value: str, name: str, max_chars: int, required: bool = False, one_line: bool = False) -> str:
+    """``value`` trimmed; 422 when missing, too long, or (``one_line``) holding a line break or a
+    control character, which would forge lines in the logs and the history where it is shown."""
     value = value.strip()
     if required and not value:
         raise ApiError(422, "missing_field", f"请填写 {name}。")
     if len(value) > max_chars:
         raise ApiError(422, "too_long", f"字段 {name} 过长：最多 {max_chars} 个字。")
+    if one_line and NOT_IN_ONE_LINE.search(value):
+        raise ApiError(422, "control_characters", f"字段 {name} 中不能有换行、制表符或其他控制字符，请写成一行文字。")
     return value
 
 

@@ -1,7 +1,8 @@
 """The staff side's long-lived objects, created once per web application."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from .audit import AuditLog
 from .documents import DocumentRepository
 from .publishing import Publisher
 from .search import SearchService
+from .uploads import MAX_WORKERS
 
 
 def history_dir(cfg: Settings) -> Path:
@@ -26,6 +28,7 @@ class StaffServices:
     publisher: Publisher
     search: SearchService
     audit: AuditLog
+    extractions: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_WORKERS))
 
 
 STAFF_KEY = web.AppKey("staff_services", StaffServices)

@@ -1,210 +1,58 @@
-"""Text from uploaded files: ``.md``/``.txt`` (UTF-8), ``.docx`` (python-docx), ``.pdf`` (pypdf).
+"""Uploaded files read in a separate process, so a hostile file cannot take the staff service down.
 
-An upload becomes a Markdown *draft* for the editor: a ``.md`` file with front matter is taken
-as it is; anything else gets a front-matter template to complete (title guessed from the file)
-and the extracted text as its body. Nothing is published until staff save the draft.
+:mod:`web.extraction` does the reading; here each upload gets a fresh worker (``python -m
+web.extraction``) with at most :data:`web.extraction.WORKER_MEMORY_BYTES` of memory and
+``UPLOAD_EXTRACT_SECONDS`` (default 30) of time, after which it is killed. The service's event
+loop only waits for the worker's answer, so every other request is served meanwhile; at most
+:data:`MAX_WORKERS` workers run at once.
 """
 from __future__ import annotations
 
-import io
+import asyncio
 import json
 import logging
-import re
-import zipfile
-from dataclasses import dataclass
-from pathlib import PurePath
+import math
+import os
+import signal
+import sys
 
-from .validation import CONTROL_CHARACTERS
+from core.settings import PROJECT_ROOT
+from web.extraction import MAX_UPLOAD_BYTES, Extracted, UploadRejected, check_upload
+
+__all__ = ["MAX_UPLOAD_BYTES", "MAX_WORKERS", "UploadRejected", "check_upload", "extract_in_worker"]
 
 log = logging.getLogger(__name__)
-
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_EXTRACTED_CHARS = 500_000  # stays under the 1 MB limit of a saved document
-SUPPORTED_SUFFIXES = (".md", ".txt", ".docx", ".pdf")
-_SENTENCE_END = tuple("。！？；：…”’」』）)!?;:")
+MAX_WORKERS = 2
+UNREADABLE = "无法读取这个文件，它可能已损坏或格式异常。请在原软件中重新保存后再上传。"
 
 
-class UploadRejected(ValueError):
-    """The file cannot be used; ``status`` is the HTTP status, the message is for staff."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+def too_slow(seconds: float) -> str:
+    return f"文件过于复杂，{math.ceil(seconds)} 秒内未能读取完毕，可能已损坏或不是正常的文档。请检查文件或拆分后再上传。"
 
 
-@dataclass(frozen=True)
-class Extracted:
-    filename: str
-    kind: str  # md | txt | docx | pdf
-    text: str  # the Markdown draft
-    title: str  # a guess, possibly empty
-    suggested_id: str  # from the file name, possibly empty
-    complete: bool  # the file already had front matter (a whole document)
-
-
-def suffix_of(filename: str) -> str:
-    return PurePath(filename.replace("\\", "/")).suffix.lower()
-
-
-def check_upload(filename: str, size: int) -> str:
-    """The lower-case suffix when the name and size are acceptable; raises :class:`UploadRejected`."""
-    suffix = suffix_of(filename or "")
-    if suffix == ".doc":
-        raise UploadRejected(415, "暂不支持旧版 Word（.doc）文件，请在 Word 中“另存为” .docx 后再上传。")
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadRejected(415, "只能上传 .md、.txt、.docx 或 .pdf 文件。")
-    if size > MAX_UPLOAD_BYTES:
-        raise UploadRejected(413, f"文件过大：最多 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
-    if size == 0:
-        raise UploadRejected(422, "文件是空的，请检查后重新上传。")
-    return suffix
-
-
-def extract(filename: str, data: bytes) -> Extracted:
-    """A Markdown draft from an uploaded file; raises :class:`UploadRejected` with a clear reason."""
-    suffix = check_upload(filename, len(data))
-    stem = PurePath(filename.replace("\\", "/")).stem
-    if suffix in (".md", ".txt"):
-        text, title = _plain_text(data), ""
-    elif suffix == ".docx":
-        text, title = _docx_text(data)
-    else:
-        text, title = _pdf_text(data)
-    text = CONTROL_CHARACTERS.sub("", text).strip()
-    if not text:
-        hint = "（如果是扫描件，请先做文字识别）" if suffix == ".pdf" else ""
-        raise UploadRejected(422, f"文件中没有可提取的文字{hint}。")
-    if len(text) > MAX_EXTRACTED_CHARS:
-        raise UploadRejected(413, f"文件中的文字太多（超过 {MAX_EXTRACTED_CHARS // 10000} 万字），请拆分为几个文档。")
-    kind = suffix.lstrip(".")
-    if text.startswith("---"):
-        return Extracted(filename, kind, text + "\n", title, suggest_id(stem), complete=True)
-    title = title or _first_line(text) or stem
-    return Extracted(filename, kind, draft_markdown(title, text), title, suggest_id(stem), complete=False)
-
-
-def _plain_text(data: bytes) -> str:
+async def extract_in_worker(filename: str, data: bytes, timeout: float, workers: asyncio.Semaphore) -> Extracted:
+    """The draft made from an uploaded file by a worker process; raises :class:`UploadRejected`."""
+    request = json.dumps({"filename": filename}, ensure_ascii=False).encode("utf-8") + b"\n" + data
+    async with workers:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "web.extraction", str(math.ceil(timeout) + 5), cwd=PROJECT_ROOT,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, killed as a whole
+        )
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(request), timeout)
+        except asyncio.TimeoutError:
+            log.warning("upload extraction stopped after %.0f s", timeout)
+            raise UploadRejected(422, too_slow(timeout)) from None
+        finally:
+            if process.returncode is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadRejected(422, "文件不是 UTF-8 编码，无法读取。请用记事本等软件“另存为”UTF-8 编码后再上传。") from exc
-
-
-def _docx_text(data: bytes) -> tuple[str, str]:
-    """Headings become ``##``/``###`` sections, tables Markdown rows; the title from the properties."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise UploadRejected(422, "这个文件不是有效的 Word（.docx）文件，可能已损坏或只是改了扩展名。")
-    try:
-        import docx
-        from docx.table import Table
-
-        document = docx.Document(io.BytesIO(data))
-        title = (document.core_properties.title or "").strip()
-        blocks: list[str] = []
-        for block in document.iter_inner_content():
-            if isinstance(block, Table):
-                blocks.append(_table_markdown([[cell.text for cell in row.cells] for row in block.rows]))
-                continue
-            text = " ".join(block.text.split())
-            if not text:
-                continue
-            style = (block.style.name if block.style is not None else "").lower()
-            if style == "title":
-                title = title or text
-                continue
-            level = _heading_level(style)
-            blocks.append(f"{'#' * level} {text}" if level else text)
-    except UploadRejected:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a damaged file raises many kinds of errors
-        log.info("unreadable .docx upload: %s", exc)
-        raise UploadRejected(422, "无法读取这个 Word 文件，它可能已损坏或受密码保护。请在 Word 中打开后另存为 .docx 再试。") from exc
-    return "\n\n".join(b for b in blocks if b.strip()), title
-
-
-def _heading_level(style: str) -> int:
-    match = re.fullmatch(r"(?:heading|标题)\s*(\d)", style)
-    if not match:
-        return 0
-    return 2 if int(match.group(1)) <= 2 else 3
-
-
-def _table_markdown(rows: list[list[str]]) -> str:
-    cleaned = [[" ".join(cell.split()).replace("|", "｜") for cell in row] for row in rows if any(c.strip() for c in row)]
-    if not cleaned:
-        return ""
-    lines = ["| " + " | ".join(row) + " |" for row in cleaned]
-    lines.insert(1, "|" + "---|" * len(cleaned[0]))
-    return "\n".join(lines)
-
-
-def _pdf_text(data: bytes) -> tuple[str, str]:
-    if b"%PDF-" not in data[:1024]:
-        raise UploadRejected(422, "这个文件不是有效的 PDF 文件，可能已损坏或只是改了扩展名。")
-    try:
-        from pypdf import PdfReader
-
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UploadRejected(422, "这个 PDF 设有打开密码，无法读取。请先去掉密码后再上传。")
-        metadata_title = ((reader.metadata.title if reader.metadata else None) or "").strip()
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UploadRejected:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors for damaged files
-        log.info("unreadable .pdf upload: %s", exc)
-        raise UploadRejected(422, "无法读取这个 PDF 文件，它可能已损坏。请重新导出 PDF 后再试。") from exc
-    return "\n\n".join(_join_pdf_lines(page) for page in pages if page.strip()), metadata_title
-
-
-def _join_pdf_lines(page: str) -> str:
-    """PDF text breaks lines where the page did; rejoin lines that do not end a sentence."""
-    paragraphs: list[str] = []
-    current = ""
-    for line in (" ".join(raw.split()) for raw in page.splitlines()):
-        if not line:
-            if current:
-                paragraphs.append(current)
-            current = ""
-            continue
-        joiner = " " if current and current[-1].isascii() and line[0].isascii() else ""
-        current = f"{current}{joiner}{line}" if current else line
-        if current.endswith(_SENTENCE_END):
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
-    return "\n\n".join(paragraphs)
-
-
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:60]
-    return ""
-
-
-def suggest_id(stem: str) -> str:
-    """A document id from a file name, when it has ASCII letters or digits (else empty)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:64].strip("-")
-    return slug if len(slug) >= 3 else ""
-
-
-def draft_markdown(title: str, body: str) -> str:
-    """A document with a front-matter template for staff to complete before publishing."""
-    quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a valid YAML scalar
-    return (
-        "---\n"
-        f"title: {quoted}\n"
-        f"source: {quoted}\n"
-        "issuer: \n"
-        "date: \n"
-        "region: \n"
-        "tags: []\n"
-        "questions:\n"
-        "  - \n"
-        "---\n\n"
-        f"{body}\n"
-    )
+        answer = json.loads(output.decode("utf-8"))
+    except ValueError:
+        log.warning("upload extraction worker ended without an answer (exit status %s)", process.returncode)
+        raise UploadRejected(422, UNREADABLE) from None
+    if "rejected" in answer:
+        raise UploadRejected(int(answer["rejected"]["status"]), str(answer["rejected"]["message"]))
+    return Extracted(**answer["draft"])

@@ -14,6 +14,7 @@ import yaml
 
 from index.chunking import chunk_document
 from index.documents import FRONT_MATTER, SOURCE_DATES, SOURCE_FIELDS, parse_document
+from submissions.masking import CONTROL_CHARACTERS
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
@@ -21,7 +22,6 @@ MAX_FIELD_CHARS = 200
 # 3–64 characters: lower-case ASCII letters, digits and hyphens, starting with a letter or digit.
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEXT_FIELDS = {"title": "标题（title）", "region": "适用地区（region）"}
 # One source in the older single-source form; a ``sources:`` list replaces all four.
 _LEGACY_SOURCE_FIELDS = {"source": "来源文件（source）", "issuer": "发布机关（issuer）"}
