@@ -177,9 +177,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tracker_store_url=env.text("TRACKER_STORE_URL", f"sqlite:///{data_dir / 'tracker.db'}"),
         redis_url=env.text("REDIS_URL", ""),
         embedding_model=env.text("EMBEDDING_MODEL", _default_embedding_model()),
-        # Fused 0..1 confidence below which the assistant says it is not sure; tuned with
-        # `python -m index eval` on tests/data/retrieval_eval.yaml (see index/evaluate.py).
-        retrieval_threshold=env.number("RETRIEVAL_THRESHOLD", 0.25),
+        # Probability (index/confidence.py) below which the assistant says it is not sure; chosen
+        # with `python -m index tune --confidence` and `python -m index eval` on the dev split of
+        # tests/data/citizen_eval.yaml.
+        retrieval_threshold=env.number("RETRIEVAL_THRESHOLD", 0.5),
         ann_threshold=env.integer("INDEX_ANN_THRESHOLD", 50_000),
         index_kind=env.text("INDEX_KIND", "auto"),
         index_poll_seconds=env.number("INDEX_POLL_SECONDS", 2.0),

@@ -17,7 +17,7 @@ from core.textnorm import normalize
 
 from .chunking import join_sentences
 from .encoder import get_encoder
-from .keywords import tokenize
+from .keywords import canonical_text, tokenize
 from .searcher import Hit, Searcher, SearchResult
 
 MAX_ANSWER_CHARS = 200
@@ -29,7 +29,7 @@ KEEP_MARGIN = 0.08
 PASSAGE_MARGIN = 0.15
 MAX_PASSAGES = 3
 SEARCH_DEPTH = 8
-_DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么意思|啥意思|指什么|是指|含义|定义|是啥")
+_DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么意思|啥意思|指什么|是指|含义|定义|是啥|怎么回事|咋回事|是干什么的|是做什么的")
 # A question after a number (how many days, which number, when) is answered by a sentence with one.
 _NUMBER_QUESTION = re.compile(r"多少|几[天日个人名年月号点位]|多久|多长|号码|电话|热线|期限|时限|哪天|哪一天|哪年|什么时候|何时|截止")
 _HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十两]+[日天个人名年月号]")
@@ -86,7 +86,9 @@ def answer_passages(query: str, hits: list[Hit]) -> list[Hit]:
 
 def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: int = MAX_ANSWER_CHARS,
                       cfg: Settings | None = None) -> tuple[str, list[Hit]]:
-    """The sentences that answer ``query``, in document order, and the passages they came from.
+    """The sentences that answer ``query`` and the passages they came from. The answer leads with
+    the best passage's most direct sentence (for "how many days", the one with the number; for
+    "what is …", the definition), then the others in document order.
 
     The best passage is the core: whole when it fits in ``max_chars`` (a short section is one
     answer; picking inside it loses "最长为60日加30日"), otherwise its best sentences. Sentences of
@@ -101,7 +103,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     text = normalize(query, cfg.max_input_chars)
     encoder = get_encoder(cfg.embedding_model)
     similarity = encoder.encode_sentences([s for _, _, s in candidates]) @ encoder.encode_query(text)
-    query_tokens = set(tokenize(text))
+    query_tokens = set(tokenize(canonical_text(text)))
     wants_number = bool(_NUMBER_QUESTION.search(text))
     scores = [float(sim) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)
               + (NUMBER_BONUS if wants_number and _HAS_NUMBER.search(sentence) else 0.0)
@@ -109,9 +111,11 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     in_best = [i for i in range(len(candidates)) if candidates[i][0] is best]
     chosen: set[int] = set()
+    definition: int | None = None
     if _DEFINITION_QUESTION.search(text):
         opening = min(passages, key=_position)
-        chosen.add(next(i for i in range(len(candidates)) if candidates[i][0] is opening))
+        definition = next(i for i in range(len(candidates)) if candidates[i][0] is opening)
+        chosen.add(definition)
     if len(best.text) <= max_chars - sum(len(candidates[i][2]) for i in chosen):
         chosen.update(in_best)
     else:
@@ -126,7 +130,9 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
             length += len(candidates[i][2])
     in_order = sorted(chosen)  # candidates are in document order already
     used = list(dict.fromkeys(candidates[i][0] for i in in_order))
-    return _truncate(join_sentences([candidates[i][2] for i in in_order]), max_chars), used
+    lead = definition if definition is not None else max((i for i in in_order if i in in_best), key=lambda i: scores[i])
+    ordered = [lead, *(i for i in in_order if i != lead)]
+    return _truncate(join_sentences([candidates[i][2] for i in ordered]), max_chars), used
 
 
 def extract_answer(query: str, hit: Hit, *, max_chars: int = MAX_ANSWER_CHARS, cfg: Settings | None = None) -> str:
@@ -161,10 +167,10 @@ def _suggestions(searcher: Searcher, result: SearchResult) -> list[str]:
 
 
 def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = None,
-                    related: int = 3, k: int = SEARCH_DEPTH) -> Answer:
+                    related: int = 3, k: int = SEARCH_DEPTH, mode: str = "hybrid") -> Answer:
     """Search (``k`` passages, at least ``SEARCH_DEPTH``), then compose the reply: the answering
-    sentences with their sources, or "not sure"."""
-    result = searcher.search(query, k=max(k, SEARCH_DEPTH))
+    sentences with their sources, or "not sure". ``mode`` exists for evaluation baselines."""
+    result = searcher.search(query, k=max(k, SEARCH_DEPTH), mode=mode)
     best = result.best
     if best is None:
         return Answer(result.query, False, suggested_questions=_suggestions(searcher, result), search=result)
@@ -174,7 +180,7 @@ def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = No
         True,
         text=text,
         citation=format_citation(*used),
-        related_questions=searcher.related_questions(best, k=related),
+        related_questions=searcher.related_questions(best, k=related) if related > 0 else [],
         suggested_questions=_suggestions(searcher, result),
         search=result,
     )

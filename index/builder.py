@@ -22,13 +22,13 @@ from . import store
 from .chunking import CHUNKER_VERSION, Chunk, chunk_document
 from .documents import Document, file_hashes, load_documents
 from .encoder import Encoder, get_encoder, model_id
-from .fusion import background_similarity, fuse
+from .fusion import background_similarity, calibrate_dense
 from .keywords import KeywordIndex, tokenize, tokenizer_id
 from .vectors import build_vector_index, resolve_kind, save_vector_index
 
 log = logging.getLogger(__name__)
 # Bump when the version layout or how rows are built changes (forces a rebuild).
-BUILD_FORMAT = 4
+BUILD_FORMAT = 5
 
 
 @dataclass
@@ -221,6 +221,12 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     tags = {doc_id: " ".join(normalize(t) for t in entry["tags"]) for doc_id, entry in doc_entries.items()}
     chunk_tokens = [tokenize(f"{c.index_text} {tags[c.doc_id]}") for c in chunks]
     background = background_similarity(all_question_vectors, question_docs, all_chunk_vectors, chunk_docs)
+    backgrounds = {
+        "dense_background": background,
+        "heading_background": background_similarity(all_question_vectors, question_docs, all_heading_vectors, chunk_docs),
+        "question_background": background_similarity(all_question_vectors, question_docs, all_question_vectors,
+                                                     question_docs),
+    }
     question_chunks = _map_questions(
         question_texts, question_docs, all_question_vectors, chunk_docs,
         [tokenize(c.passage_text) for c in chunks], all_passage_vectors, all_heading_vectors, background,
@@ -242,6 +248,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
             vectors=all_question_vectors,
             chunks=question_chunks,
         )
+        np.save(staging / store.HEADINGS, all_heading_vectors)
         store.write_json(
             staging / store.CHUNKS,
             {"chunks": [_chunk_record(c) for c in chunks], "questions": question_texts, "question_docs": question_docs},
@@ -253,7 +260,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **fingerprint,
                 "dim": dim,
-                "dense_background": background,
+                **backgrounds,
                 "index_kind": kind,
                 "index_kind_setting": cfg.index_kind,
                 "documents": doc_entries,
@@ -297,7 +304,7 @@ def _map_questions(
         keyword = keywords.scores(tokenize(question))[1][first:end]
         cosines = np.maximum(passage_vectors[first:end] @ question_vectors[i],
                              heading_vectors[first:end] @ question_vectors[i])
-        mapped[i] = first + int(np.argmax(fuse(cosines, keyword, keyword, background, "hybrid").fused))
+        mapped[i] = first + int(np.argmax(calibrate_dense(cosines, background) + keyword))
     return mapped
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT, Settings, load_settings
 
-DEFAULT_EVAL_FILE = PROJECT_ROOT / "tests" / "data" / "retrieval_eval.yaml"
+DEFAULT_EVAL_FILE = PROJECT_ROOT / "tests" / "data" / "citizen_eval.yaml"
 
 
 def _cmd_build(cfg: Settings, args: argparse.Namespace) -> int:
@@ -88,18 +88,40 @@ def _cmd_eval(cfg: Settings, args: argparse.Namespace) -> int:
     from .evaluate import evaluate, format_table, load_eval_set, tune_threshold
     from .searcher import Searcher
 
-    eval_set = load_eval_set(Path(args.file))
+    eval_set = load_eval_set(Path(args.file), strict=args.strict).only(args.split)
     build_index(cfg)
-    results = evaluate(Searcher(cfg), eval_set, cfg.retrieval_threshold)
+    modes = ("hybrid",) if args.hybrid_only else ("keyword", "dense", "hybrid")
+    results = evaluate(Searcher(cfg), eval_set, cfg.retrieval_threshold, modes)
     print(format_table(results, eval_set))
     hybrid_records = results["hybrid"][1]
     print(f"threshold tuned on this set for hybrid: {tune_threshold(hybrid_records):.3f} "
           f"(RETRIEVAL_THRESHOLD is {cfg.retrieval_threshold:.3f})")
     if args.misses:
-        for mode in ("keyword", "dense", "hybrid"):
-            print(f"\n{mode}: questions whose expected document is not first")
-            for question, expected, top in results[mode][1].misses:
-                print(f"  {question}  expected {expected}  got {', '.join(top)}")
+        for mode in modes:
+            print(f"\n{mode}: questions whose named passage is not first, or whose reply lacks its facts")
+            for question, expected, top, reply in results[mode][1].misses:
+                print(f"  {question}\n    expected {expected}\n    got {' | '.join(top)}\n    reply {reply[:160]}")
+    return 0
+
+
+def _cmd_tune(cfg: Settings, args: argparse.Namespace) -> int:
+    from .builder import build_index
+    from .evaluate import load_eval_set
+    from .searcher import Searcher
+    from .tuning import format_candidates, search_weights
+
+    eval_set = load_eval_set(Path(args.file)).only(args.split)
+    build_index(cfg)
+    print(f"{len(eval_set.answerable)} answerable and {len(eval_set.off_topic)} off-topic questions ({args.split} split)")
+    if args.confidence:
+        from .tuning import fit_confidence
+
+        model, table = fit_confidence(Searcher(cfg), eval_set)
+        model.save()
+        print(f"confidence model written to index/data/confidence.json: {model.coefficients}, intercept {model.intercept}")
+        print(table)
+        return 0
+    print(format_candidates(search_weights(Searcher(cfg), eval_set)))
     return 0
 
 
@@ -145,7 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--check", action="store_true", help="exit with status 1 when stale")
     evaluation = commands.add_parser("eval", help="hit@k, MRR and abstention on the retrieval eval set")
     evaluation.add_argument("--file", default=str(DEFAULT_EVAL_FILE))
-    evaluation.add_argument("--misses", action="store_true", help="list the questions ranked wrong")
+    evaluation.add_argument("--misses", action="store_true", help="list the questions ranked or answered wrong")
+    evaluation.add_argument("--split", choices=("dev", "test", "all"), default="all", help="one split of the set")
+    evaluation.add_argument("--hybrid-only", action="store_true", help="skip the BM25-only and dense-only baselines")
+    evaluation.add_argument("--strict", action="store_true", help="only the passages named when the questions were written")
+    tune = commands.add_parser("tune", help="grid-search the fusion weights on an eval split (prints), or fit the confidence model")
+    tune.add_argument("--file", default=str(DEFAULT_EVAL_FILE))
+    tune.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    tune.add_argument("--confidence", action="store_true",
+                      help="fit the confidence model instead (writes index/data/confidence.json)")
     answers = commands.add_parser("answers", help="do replies contain what they must (answer eval set)")
     answers.add_argument("--file", default=str(PROJECT_ROOT / "tests" / "data" / "answer_eval.yaml"))
     answers.add_argument("--all", dest="show_all", action="store_true", help="show passing answers too")
@@ -160,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("sentence_transformers", "transformers", "httpx", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     handlers = {"build": _cmd_build, "search": _cmd_search, "status": _cmd_status, "eval": _cmd_eval,
-                "answers": _cmd_answers, "bench": _cmd_bench}
+                "answers": _cmd_answers, "bench": _cmd_bench, "tune": _cmd_tune}
     return handlers[args.command](load_settings(), args)
 
 

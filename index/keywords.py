@@ -7,6 +7,7 @@ saying 建议征集 still meets a passage saying 人民建议征集.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ import numpy as np
 from core.settings import PROJECT_ROOT
 
 USER_DICT = PROJECT_ROOT / "bot" / "data" / "jieba" / "userdict.txt"
+SYNONYMS = PROJECT_ROOT / "bot" / "data" / "jieba" / "synonyms.txt"
 # Bump whenever tokenize() changes; with the dictionary's content it forms tokenizer_id().
 TOKENIZER_VERSION = "2"
 
@@ -84,6 +86,32 @@ def tokenize(text: str) -> list[str]:
     return tokens + characters
 
 
+def load_synonyms(path: Path = SYNONYMS) -> list[tuple[str, str]]:
+    """(variant, document word) pairs from the synonyms file, longest variant first."""
+    pairs: list[tuple[str, str]] = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split("#", 1)[0].split()
+            pairs += [(variant, words[0]) for variant in words[1:]]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+@functools.lru_cache(maxsize=1)
+def _synonym_table() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    pairs = load_synonyms()
+    if not pairs:
+        return None, {}
+    return re.compile("|".join(re.escape(variant) for variant, _ in pairs)), dict(pairs)
+
+
+def canonical_text(text: str) -> str:
+    """The question in the documents' words: each variant of ``synonyms.txt`` replaced by its
+    document word (longest first; a replaced span is not rewritten again). For the keyword side
+    only: BM25 cannot know that 不满意 and 不服 mean the same here."""
+    pattern, document_word = _synonym_table()
+    return pattern.sub(lambda match: document_word[match.group(0)], text) if pattern else text
+
+
 def _keep(word: str) -> bool:
     return bool(word) and word not in STOPWORDS and bool(_TOKEN_CHARS.search(word))
 
@@ -117,6 +145,13 @@ class KeywordIndex:
     def idf(self, token: str) -> float:
         df = self._doc_freqs.get(token, 0)
         return math.log(1 + (self.num_rows - df + 0.5) / (df + 0.5))
+
+    def known_share(self, query_tokens: list[str]) -> float:
+        """The share of the query's IDF weight carried by terms the collection contains: low for a
+        question about something the knowledge base never mentions (户口, 签证 …)."""
+        distinct = list(dict.fromkeys(query_tokens))
+        total = sum(self.idf(t) for t in distinct)
+        return sum(self.idf(t) for t in distinct if t in self._doc_freqs) / total if total else 0.0
 
     def scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(raw BM25, normalised 0..1) score of every row for the query tokens."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +20,14 @@ from core.textnorm import normalize
 from . import store
 from .chunking import Chunk
 from .encoder import get_encoder, model_id
-from .fusion import MODES, ScoredChunks, fuse
-from .keywords import KeywordIndex, tokenize
+from .confidence import ConfidenceModel, confidence_features
+from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse
+from .keywords import KeywordIndex, canonical_text, tokenize
+from .query import question_focus
 from .vectors import load_vector_index, search_vectors
 
 log = logging.getLogger(__name__)
-EXACT_DENSE_ROWS = 20_000  # below this, flat indexes score every row (exact per-chunk maxima)
+EXACT_DENSE_ROWS = 20_000  # below this, flat indexes score every row
 ANN_CANDIDATE_ROWS = 256
 
 
@@ -75,7 +77,15 @@ class _Version:
         with np.load(path / store.QUESTIONS) as questions:
             self.question_vectors = questions["vectors"]
             self.question_chunks = questions["chunks"]
+        self.heading_vectors = np.load(path / store.HEADINGS)
         self.dense_background: float = float(self.manifest.get("dense_background", 0.0))
+        self.heading_background: float = float(self.manifest.get("heading_background", 0.0))
+        self.question_background: float = float(self.manifest.get("question_background", 0.0))
+        # Documents as small integers: every chunk's and every typical question's document.
+        doc_numbers = {doc: i for i, doc in enumerate(dict.fromkeys(c.doc_id for c in self.chunks))}
+        self.chunk_doc_numbers = np.asarray([doc_numbers[c.doc_id] for c in self.chunks], dtype=np.int64)
+        self.question_doc_numbers = np.asarray([doc_numbers[d] for d in self.question_docs], dtype=np.int64)
+        self.document_count = len(doc_numbers)
 
     @property
     def empty(self) -> bool:
@@ -98,12 +108,12 @@ def _load_current(index_dir: Path, attempts: int = 3) -> _Version | None:
     raise FileNotFoundError(f"index version named by {index_dir / 'CURRENT'} kept disappearing")
 
 
-def _max_per_chunk(row_scores: np.ndarray, row_chunks: np.ndarray, n_chunks: int) -> np.ndarray:
-    """Rows 0..n_chunks-1 are the chunks themselves; the typical-question rows after them fold
-    into the chunk they stand for (ufunc.at only over those, it is slow on large arrays)."""
-    per_chunk = row_scores[:n_chunks].copy()
-    np.maximum.at(per_chunk, row_chunks[n_chunks:], row_scores[n_chunks:])
-    return per_chunk
+def _per_chunk_from_questions(question_scores: np.ndarray, version: "_Version") -> np.ndarray:
+    """Each chunk gets the best score among its document's typical questions (0 without any)."""
+    per_document = np.zeros(version.document_count, dtype=np.float32)
+    if question_scores.size:
+        np.maximum.at(per_document, version.question_doc_numbers, question_scores)
+    return per_document[version.chunk_doc_numbers]
 
 
 class Searcher:
@@ -117,6 +127,7 @@ class Searcher:
         self._failed_version: str | None = None  # not retried until another version is published
         self._version = self._checked(_load_current(self._cfg.index_dir))
         self._encoder = get_encoder(self._cfg.embedding_model)
+        self._confidence = ConfidenceModel.load()
 
     def _checked(self, version: _Version | None) -> _Version | None:
         if version is not None and version.manifest["model_id"] != model_id(self._cfg.embedding_model):
@@ -180,33 +191,82 @@ class Searcher:
         if version is None or version.empty or not text:
             return SearchResult(text, [], 0.0, threshold, False, version.name if version else None)
         scored = self._score(version, text, mode)
-        order = np.argsort(-scored.fused, kind="stable")[:k]
-        hits = [self._hit(version, int(i), scored) for i in order]
-        confidence = float(scored.fused[order[0]])
+        order = np.argsort(-scored.fused, kind="stable")
+        hits = [self._hit(version, int(i), scored) for i in order[:k]]
+        if mode == "hybrid":
+            confidence = self._confidence.probability(confidence_features(scored, order, version.chunk_doc_numbers))
+        else:  # the single-signal baselines of the evaluation: their own fused score
+            confidence = float(scored.peak_fused[order[0]])
         return SearchResult(text, hits, confidence, threshold, confidence >= threshold, version.name)
 
+    def explain(self, query: str) -> tuple[dict[str, float], str | None]:
+        """The confidence features of a hybrid search and its top document (for fitting the
+        confidence model)."""
+        version = self._version
+        text = normalize(query, self._cfg.max_input_chars)
+        if version is None or version.empty or not text:
+            return {}, None
+        scored = self._score(version, text, "hybrid")
+        order = np.argsort(-scored.fused, kind="stable")
+        return confidence_features(scored, order, version.chunk_doc_numbers), version.chunks[int(order[0])].doc_id
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The passages of the current version, in the order :meth:`score_all` scores them."""
+        current = self._version
+        return current.chunks if current is not None else []
+
+    def score_all(self, query: str, mode: str = "hybrid") -> ScoredChunks | None:
+        """Every passage's signals and fused score on the current version (for weight tuning)."""
+        version = self._version
+        text = normalize(query, self._cfg.max_input_chars)
+        if version is None or version.empty or not text:
+            return None
+        return self._score(version, text, mode)
+
     def _score(self, version: _Version, text: str, mode: str) -> ScoredChunks:
+        """Signals of every passage for the message, and for its question sentence when it tells
+        a story first (see :mod:`index.query`). Passages are ranked on the average of the two
+        (the story says which matter, the question what about it); how sure the searcher is uses
+        the better of the two (a story's details must not make a clear question look unsure)."""
+        signals, bm25, known = self._signals(version, text, mode)
+        focus = question_focus(text)
+        if focus is None:
+            return fuse(signals, bm25, mode, known_share=known)
+        asked, asked_bm25, asked_known = self._signals(version, focus, mode)
+        ranked = fuse({name: (signals[name] + asked[name]) / 2 for name in SIGNALS}, np.maximum(bm25, asked_bm25), mode,
+                      known_share=max(known, asked_known))
+        return replace(ranked, peak={name: np.maximum(signals[name], asked[name]) for name in SIGNALS})
+
+    def _signals(self, version: _Version, text: str, mode: str) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+        """Each signal of every passage for ``text``, raw BM25, and the share of the question's
+        keyword weight the collection knows at all."""
         n_chunks = len(version.chunks)
-        dense = np.full(n_chunks, np.nan, dtype=np.float32)
+        zeros = np.zeros(n_chunks, dtype=np.float32)
+        signals = dict.fromkeys(SIGNALS, zeros)
         if mode != "keyword":
             query_vector = self._encoder.encode_query(text)
-            exact = version.dense.ntotal <= EXACT_DENSE_ROWS and version.manifest["index_kind"] == "flat"
-            limit = version.dense.ntotal if exact else ANN_CANDIDATE_ROWS
-            rows, cosines = search_vectors(version.dense, query_vector, limit)
-            if exact:  # every row scored
-                by_row = np.empty(version.dense.ntotal, dtype=np.float32)
-                by_row[rows] = cosines
-                dense = _max_per_chunk(by_row, version.row_chunks, n_chunks)
-            else:  # chunks the ANN search did not return stay NaN (scored as background)
-                np.fmax.at(dense, version.row_chunks[rows], cosines)
-        keyword_raw = np.zeros(n_chunks, dtype=np.float32)
-        keyword_norm = np.zeros(n_chunks, dtype=np.float32)
+            rows = version.dense.ntotal
+            exact = rows <= EXACT_DENSE_ROWS and version.manifest["index_kind"] == "flat"
+            found, cosines = search_vectors(version.dense, query_vector, rows if exact else ANN_CANDIDATE_ROWS)
+            by_row = np.full(rows, np.nan, dtype=np.float32)  # rows the ANN search did not return stay NaN
+            by_row[found] = cosines
+            headings = np.full(n_chunks, np.nan, dtype=np.float32)
+            candidates = np.arange(n_chunks) if exact else np.unique(version.row_chunks[found])
+            headings[candidates] = version.heading_vectors[candidates] @ query_vector
+            signals["dense_passage"] = calibrate_dense(by_row[:n_chunks], version.dense_background)
+            signals["dense_heading"] = calibrate_dense(headings, version.heading_background)
+            question_dense = calibrate_dense(by_row[n_chunks:], version.question_background)
+            signals["dense_question"] = _per_chunk_from_questions(question_dense, version)
+        bm25 = zeros
+        tokens = tokenize(canonical_text(text))
+        known = version.keywords.known_share(tokens)
         if mode != "dense":
-            raw, norm = version.keywords.scores(tokenize(text))
-            keyword_raw, keyword_norm = _max_per_chunk(raw, version.row_chunks, n_chunks), _max_per_chunk(
-                norm, version.row_chunks, n_chunks
-            )
-        return fuse(dense, keyword_norm, keyword_raw, version.dense_background, mode)
+            raw, norm = version.keywords.scores(tokens)
+            bm25 = raw[:n_chunks]
+            signals["keyword_passage"] = norm[:n_chunks]
+            signals["keyword_question"] = _per_chunk_from_questions(norm[n_chunks:], version)
+        return signals, bm25, known
 
     @staticmethod
     def _hit(version: _Version, chunk_index: int, scored: ScoredChunks) -> Hit:

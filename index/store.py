@@ -32,6 +32,7 @@ CHUNKS = "chunks.json"
 ROWS = "rows.npy"
 DENSE = "dense.faiss"
 QUESTIONS = "questions.npz"
+HEADINGS = "headings.npy"
 KEYWORDS = "keywords"
 KEEP_VERSIONS = 3
 LOCK_TIMEOUT_SECONDS = 600.0

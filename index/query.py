@@ -1,0 +1,31 @@
+"""What to search for in a citizen's message.
+
+Citizens often tell their story first and ask last ("我家楼下饭店油烟很大，找了物业没用……现在该怎么
+办？"). Scored as a whole, the story's details drown the question: BM25's coverage and the
+embedding both average over every clause. The message is therefore also searched by its *focus*,
+the sentence that asks, and each passage keeps the better of the two scores.
+"""
+from __future__ import annotations
+
+import re
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
+_ASKS = re.compile(r"[?？]|吗|呢|怎么|怎样|如何|哪|什么|啥|多久|多长|多少|几|是否|能否|能不能|可不可以|会不会|有没有|要不要|咋|伐")
+# A message shorter than this is its own focus.
+MIN_STORY_CHARS = 24
+
+
+def question_focus(text: str) -> str | None:
+    """The sentence of a longer message that asks (the last one that does), or None when the
+    message is short or is that one sentence itself."""
+    if len(text) < MIN_STORY_CHARS:
+        return None
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    asking = [s for s in sentences if _ASKS.search(s)]
+    focus = asking[-1] if asking else sentences[-1]
+    if len(focus) < 12 and len(sentences) >= 2:  # "怎么办？" alone says too little: take the sentence before too
+        position = sentences.index(focus)
+        focus = "".join(sentences[max(0, position - 1): position + 1])
+    return focus if focus != text else None
