@@ -166,11 +166,12 @@ def _suggestions(searcher: Searcher, result: SearchResult) -> list[str]:
     return list(dict.fromkeys(questions))
 
 
-def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = None,
-                    related: int = 3, k: int = SEARCH_DEPTH, mode: str = "hybrid") -> Answer:
+def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = None, related: int = 3,
+                    k: int = SEARCH_DEPTH, mode: str = "hybrid", threshold: float | None = None) -> Answer:
     """Search (``k`` passages, at least ``SEARCH_DEPTH``), then compose the reply: the answering
-    sentences with their sources, or "not sure". ``mode`` exists for evaluation baselines."""
-    result = searcher.search(query, k=max(k, SEARCH_DEPTH), mode=mode)
+    sentences with their sources, or "not sure". ``mode`` and ``threshold`` exist for evaluation
+    baselines (see :meth:`Searcher.search`)."""
+    result = searcher.search(query, k=max(k, SEARCH_DEPTH), mode=mode, threshold=threshold)
     best = result.best
     if best is None:
         return Answer(result.query, False, suggested_questions=_suggestions(searcher, result), search=result)

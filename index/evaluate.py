@@ -141,10 +141,13 @@ def fact_missing(reply: str, facts: Iterable[tuple[str, ...]]) -> list[tuple[str
     return [group for group in facts if not any(word in reply for word in group)]
 
 
-def collect(searcher: Searcher, eval_set: EvalSet, mode: str, *, answers: bool = True) -> ModeRecords:
+def collect(searcher: Searcher, eval_set: EvalSet, mode: str, *, answers: bool = True,
+            threshold: float | None = None) -> ModeRecords:
+    """Search (and, with ``answers``, answer at ``threshold``) every question of the set."""
     confidences, ranks, passage_ranks, facts, misses = [], [], [], [], []
     for item in eval_set.answerable:
-        answer = answer_question(searcher, item.question, mode=mode, k=RANK_DEPTH * 4, related=0) if answers else None
+        answer = answer_question(searcher, item.question, mode=mode, k=RANK_DEPTH * 4, related=0,
+                                 threshold=threshold) if answers else None
         result = answer.search if answer is not None else searcher.search(item.question, k=RANK_DEPTH * 4, mode=mode)
         hits = result.hits
         docs = list(dict.fromkeys(hit.doc_id for hit in hits))[:RANK_DEPTH]
@@ -248,8 +251,11 @@ def evaluate(searcher: Searcher, eval_set: EvalSet, threshold: float,
              modes: tuple[str, ...] = ("keyword", "dense", "hybrid")) -> dict[str, tuple[Metrics, ModeRecords]]:
     results = {}
     for mode in modes:
-        records = collect(searcher, eval_set, mode)
-        mode_threshold = threshold if mode == "hybrid" else tune_threshold(records)
+        if mode == "hybrid":
+            mode_threshold = threshold
+        else:  # a baseline answers at the threshold that suits its own scores best
+            mode_threshold = tune_threshold(collect(searcher, eval_set, mode, answers=False))
+        records = collect(searcher, eval_set, mode, threshold=mode_threshold)
         results[mode] = (metrics(records, mode_threshold), records)
     return results
 

@@ -180,14 +180,15 @@ class Searcher:
             return 0
         return self._encoder.warm_sentences([s for chunk in version.chunks for s in chunk.sentences])
 
-    def search(self, query: str, k: int = 5, *, mode: str = "hybrid") -> SearchResult:
-        """Rank passages for a citizen's question. ``mode`` ("hybrid", "dense", "keyword") exists
-        for evaluation; the assistant uses the default."""
+    def search(self, query: str, k: int = 5, *, mode: str = "hybrid", threshold: float | None = None) -> SearchResult:
+        """Rank passages for a citizen's question. ``mode`` ("hybrid", "dense", "keyword") and
+        ``threshold`` (instead of ``RETRIEVAL_THRESHOLD``) exist for evaluation baselines; the
+        assistant uses the defaults."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         version = self._version  # one version for the whole query, whatever reloads meanwhile
         text = normalize(query, self._cfg.max_input_chars)
-        threshold = self._cfg.retrieval_threshold
+        threshold = self._cfg.retrieval_threshold if threshold is None else threshold
         if version is None or version.empty or not text:
             return SearchResult(text, [], 0.0, threshold, False, version.name if version else None)
         scored = self._score(version, text, mode)
