@@ -27,6 +27,19 @@ from core.textnorm import normalize
 
 # Intents that start something: the form or calculation each one starts.
 COMMAND_INTENTS = ("file_petition", "file_suggestion", "check_status", "ask_deadline")
+# Intents with a fixed reply outside a form, unless the message is in fact a question the knowledge
+# base answers ("举报人的名字，纪委会帮我保密伐？" was read as bot_challenge, "……还有别的法子不？" as deny).
+SMALL_TALK_REPLIES = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_you_are_welcome",
+    "bot_challenge": "utter_iamabot",
+    "ask_capabilities": "utter_capabilities",
+    "deny": "utter_ok_anything_else",
+    "stop": "utter_nothing_to_stop",
+}
+# A question shorter than this (courtesies removed) is small talk, whatever it asks.
+MIN_QUESTION_CHARS = 6
 
 _QUESTION = re.compile(
     r"[?？]|吗|怎么|怎样|如何|哪里|哪儿|哪个|哪些|哪种|哪条|什么|啥|多久|多长|多少|几[天日个种条年月]|是否|能否|可否"
@@ -47,6 +60,11 @@ _STATUS_COMMAND = re.compile(
     r"|^(查询|查)?(办理)?(进度|状态)$"
 )
 _HOW_TO = re.compile(r"怎么|怎样|如何|在哪|哪里|去哪|什么方式|什么渠道|什么途径|通过什么")
+_COURTESY = re.compile(r"^(你好|您好|hi|hello|哈喽|嗨|喂|请问|谢谢|麻烦问一下|打扰一下|老师|同志)[，,。！!\s]*", re.IGNORECASE)
+_PERSON = re.compile(
+    r"转人工|人工服务|人工客服|找人工|要人工|接人工|真人|接线员|^(人工|客服|找客服)$"
+    r"|(找|联系|要|换|转)(个)?(工作人员|客服|领导|真人|人)(说|谈|聊|沟通|对话|处理)?[。！!]?$"
+)
 _CALCULATE = re.compile(r"(帮|给|替)(我|忙)(算|计算|推算|数)|算一下|算算|计算一下|帮我看看.{0,6}(哪天|几号)")
 
 
@@ -97,6 +115,23 @@ def asks_to_start(intent: str, text: str, today: Optional[date] = None) -> Optio
             return "filing request"
         return None
     return None
+
+
+def is_substantive_question(text: str) -> bool:
+    """A real question behind a greeting, thanks or a remark about the assistant."""
+    normalised = normalize(text)
+    while True:
+        stripped = _COURTESY.sub("", normalised, count=1)
+        if stripped == normalised:
+            break
+        normalised = stripped
+    return len(normalised) >= MIN_QUESTION_CHARS and is_question(normalised)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """An unmistakable request for a person ("转人工", "我要找工作人员"), as opposed to a question
+    about staff ("工作人员会不会把我的事说出去？")."""
+    return bool(_PERSON.search(normalize(text)))
 
 
 def decide(intent: str, text: str, today: Optional[date] = None) -> Decision:

@@ -6,11 +6,13 @@ from typing import Any, Dict, Iterable, List, Text
 from rasa_sdk import Tracker
 
 
-def consecutive_runs_of(action_name: Text, events: Iterable[Dict[Text, Any]]) -> int:
-    """How many of the latest user turns in a row were answered first by ``action_name``.
+def consecutive_runs_of(action_name: Text | Iterable[Text], events: Iterable[Dict[Text, Any]]) -> int:
+    """How many of the latest user turns in a row were answered first by ``action_name`` (or by
+    any of several action names).
 
     The current turn (the latest user message, not yet answered) counts as one.
     """
+    names = {action_name} if isinstance(action_name, str) else set(action_name)
     runs = 0
     first_action_after: Text | None = None
     seen_current_turn = False
@@ -21,7 +23,7 @@ def consecutive_runs_of(action_name: Text, events: Iterable[Dict[Text, Any]]) ->
             if not seen_current_turn:
                 seen_current_turn = True
                 runs = 1
-            elif first_action_after == action_name:
+            elif first_action_after in names:
                 runs += 1
             else:
                 break

@@ -21,6 +21,8 @@ INTENT_TOPIC_BUTTONS: Dict[Text, Dict[Text, Text]] = {
     "check_status": {"title": "查询办理进度", "payload": "/check_status"},
     "request_human": {"title": "转人工服务", "payload": "/request_human"},
 }
+# The actions that may answer a turn with the fallback: a run of them in a row is one run.
+FALLBACK_ACTIONS = frozenset({"action_fallback", "action_arbitrate"})
 DEFAULT_TOPIC_QUESTIONS = ("信访有哪些渠道", "信访事项的办理期限是多久", "怎样提出人民建议")
 MAX_BUTTONS = 4
 
@@ -39,6 +41,21 @@ def likely_topic_buttons(tracker: Tracker, suggested_questions: List[Text]) -> L
     return buttons[:MAX_BUTTONS]
 
 
+def send_fallback(dispatcher: CollectingDispatcher, tracker: Tracker, result: knowledge.Answer, runs: int) -> None:
+    """The answer when the knowledge base is confident after all; else, the first time, a request
+    to rephrase with likely topics, and from the second time in a row, the ways to people."""
+    if result.confident:
+        knowledge.send_answer(dispatcher, result)
+    elif runs >= 2:
+        dispatcher.utter_message(response="utter_fallback_offer_human")
+        send_human_channels(dispatcher)
+    else:
+        dispatcher.utter_message(
+            response="utter_ask_rephrase",
+            buttons=likely_topic_buttons(tracker, result.suggested_questions),
+        )
+
+
 class ActionFallback(Action):
     def name(self) -> Text:
         return "action_fallback"
@@ -46,17 +63,6 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        text = tracker.latest_message.get("text") or ""
-        result = await knowledge.search(text)
-        if result.confident:
-            knowledge.send_answer(dispatcher, result)
-            return []
-        if consecutive_runs_of(self.name(), tracker.events) >= 2:
-            dispatcher.utter_message(response="utter_fallback_offer_human")
-            send_human_channels(dispatcher)
-            return []
-        dispatcher.utter_message(
-            response="utter_ask_rephrase",
-            buttons=likely_topic_buttons(tracker, result.suggested_questions),
-        )
+        result = await knowledge.search(tracker.latest_message.get("text") or "")
+        send_fallback(dispatcher, tracker, result, consecutive_runs_of(FALLBACK_ACTIONS, tracker.events))
         return []

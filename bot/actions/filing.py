@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import knowledge
 from bot.actions.form_fields import (
     ALL_FORM_SLOTS,
     FIELDS_BY_FORM,
@@ -26,6 +27,7 @@ from bot.actions.form_fields import (
 )
 from bot.actions.form_turns import UserTurn, field_named, is_correction
 from bot.actions.form_validation import CONFIRMED, NO_CONSENT, OTHER_ROUTE
+from bot.arbitration import is_substantive_question
 from bot.triage import legal_route_for
 from core.settings import settings
 from core.textnorm import display_safe
@@ -223,5 +225,11 @@ class ActionAffirmOutside(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot("confirm") == CONFIRMED and tracker.get_slot("submission_key") and latest_form(tracker):
             return await ActionSubmit().run(dispatcher, tracker, domain)
+        text = tracker.latest_message.get("text") or ""
+        if is_substantive_question(text):  # "好的，那复查要多久？" is a question, not a yes
+            result = await knowledge.search(text)
+            if result.confident:
+                knowledge.send_answer(dispatcher, result)
+                return []
         dispatcher.utter_message(response="utter_ask_question")
         return []

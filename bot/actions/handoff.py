@@ -6,10 +6,14 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import knowledge
+from bot.arbitration import asks_for_a_person, is_substantive_question
+
 # Channels that understand it (the web widget, WeChat's customer-service transfer) hand the
 # conversation to staff; others ignore the custom payload and show the text. Custom payloads are
 # wrapped in "data": Rasa's socket.io channel passes the payload's keys to its emit() call.
 HANDOFF_PAYLOAD: Dict[Text, Any] = {"data": {"type": "handoff", "reason": "citizen_request"}}
+HANDOFF_BUTTON: Dict[Text, Text] = {"title": "转人工服务", "payload": "/request_human"}
 
 
 def send_human_channels(dispatcher: CollectingDispatcher) -> None:
@@ -18,11 +22,21 @@ def send_human_channels(dispatcher: CollectingDispatcher) -> None:
 
 
 class ActionHandoff(Action):
+    """The ways to a person, for a citizen who asks for one. A question about staff that the
+    classifier took for such a request ("工作人员会不会把我的事说出去？") is answered instead when a
+    published document answers it with confidence."""
+
     def name(self) -> Text:
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        if not asks_for_a_person(text) and is_substantive_question(text):
+            result = await knowledge.search(text)
+            if result.confident:
+                knowledge.send_answer(dispatcher, result, first_buttons=[HANDOFF_BUTTON])
+                return []
         send_human_channels(dispatcher)
         return []

@@ -16,11 +16,20 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
+from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
-from bot.arbitration import Route, decide
+from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
+from bot.nlu.emergency_guard import is_emergency
+from core.textnorm import normalize
+from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 
 log = logging.getLogger(__name__)
 
+# When the classifier calls a message off-topic, a document must be this sure (a probability, see
+# index/confidence.py) to answer it anyway: two signals disagree, so the bar is higher than
+# RETRIEVAL_THRESHOLD. Hospital check-ups (复查) and exam re-marking (复核) share words with the
+# knowledge base; the classifier has seen such questions, the retrieval has not.
+OUT_OF_SCOPE_MIN_CONFIDENCE = 0.8
 # The button that starts what the classifier heard, offered beside an answer.
 COMMAND_BUTTONS: Dict[Text, Dict[Text, Text]] = {
     "file_petition": {"title": "我要提交信访事项", "payload": "/file_petition"},
@@ -48,6 +57,11 @@ class ActionArbitrate(Action):
         if decision.route is Route.START:
             return [SlotSet("route", Route.START.value)]
         result = await knowledge.search(text)
+        if not result.confident and decision.reason != "question":
+            # Neither a clear request nor a question the knowledge base answers (often not words
+            # at all): the two-stage fallback, counting these turns with the fallback's own.
+            send_fallback(dispatcher, tracker, result, consecutive_runs_of(FALLBACK_ACTIONS, tracker.events))
+            return [SlotSet("route", Route.ANSWER.value)]
         offer = [COMMAND_BUTTONS[intent]] if intent in COMMAND_BUTTONS else []
         knowledge.send_result(dispatcher, result, first_buttons=offer)
         return [SlotSet("route", Route.ANSWER.value)]
@@ -64,8 +78,49 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         result = await knowledge.search(latest_text(tracker))
-        if result.confident:
+        if result.confident and result.search is not None and result.search.confidence >= OUT_OF_SCOPE_MIN_CONFIDENCE:
             knowledge.send_answer(dispatcher, result)
         else:
             dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+class ActionSmallTalk(Action):
+    """Greetings, thanks, "are you a bot", "what can you do": their fixed reply, unless the message
+    is a real question that a published document answers with confidence."""
+
+    def name(self) -> Text:
+        return "action_small_talk"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        text = latest_text(tracker)
+        if is_substantive_question(text):
+            result = await knowledge.search(text)
+            if result.confident:
+                knowledge.send_answer(dispatcher, result)
+                return []
+        dispatcher.utter_message(response=SMALL_TALK_REPLIES.get(intent, "utter_ask_question"))
+        return []
+
+
+class ActionEmergency(Action):
+    """The emergency numbers, always first. When only the classifier (not the emergency guard's
+    unmistakable phrases) heard an emergency in a question the knowledge base answers, the answer
+    follows ("家里老人不方便跑，打个电话反映行不行？")."""
+
+    def name(self) -> Text:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_emergency")
+        text = latest_text(tracker)
+        if not is_emergency(normalize(text)) and is_substantive_question(text):
+            result = await knowledge.search(text)
+            if result.confident:
+                knowledge.send_answer(dispatcher, result)
         return []

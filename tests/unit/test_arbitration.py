@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from bot.arbitration import Route, asks_to_start, decide
+from bot.arbitration import Route, asks_for_a_person, asks_to_start, decide, is_substantive_question
 
 TODAY = date(2026, 11, 29)
 
@@ -87,3 +87,22 @@ def test_reasons_name_the_rule_that_decided() -> None:
     assert decide("file_petition", "/file_petition", TODAY).reason == "button"
     assert decide("check_status", "JY20261122K7Q2MX", TODAY).reason == "tracking number"
     assert decide("file_petition", "网上信访怎么提交", TODAY).reason == "question"
+
+
+@pytest.mark.parametrize("text", ["你好", "谢谢", "你能做什么", "您好，在吗？", "谢谢你的帮助", "你好呀"])
+def test_small_talk_is_small_talk(text: str) -> None:
+    assert not is_substantive_question(text)
+
+
+@pytest.mark.parametrize("text", ["举报人的名字，纪委会帮我保密伐？", "你好，请问信访事项多久能办完？",
+                                  "工作人员会不会把我的事说出去？", "家里老人不方便跑，打个电话反映行伐？"])
+def test_a_real_question_behind_small_talk_is_noticed(text: str) -> None:
+    assert is_substantive_question(text)
+
+
+@pytest.mark.parametrize("text, person", [("转人工", True), ("我要找人工客服", True), ("人工", True),
+                                          ("我想找工作人员说", True), ("能不能转真人", True),
+                                          ("工作人员会不会把我的事说出去？", False),
+                                          ("接待我的那个工作人员态度特别差，能投诉他伐？", False)])
+def test_a_request_for_a_person_is_told_from_a_question_about_staff(text: str, person: bool) -> None:
+    assert asks_for_a_person(text) is person
