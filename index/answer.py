@@ -18,6 +18,7 @@ from core.textnorm import normalize
 from .chunking import join_sentences
 from .encoder import get_encoder
 from .keywords import canonical_text, tokenize
+from .query import asks_for_number, states_number
 from .searcher import Hit, Searcher, SearchResult
 
 MAX_ANSWER_CHARS = 200
@@ -30,9 +31,6 @@ PASSAGE_MARGIN = 0.15
 MAX_PASSAGES = 3
 SEARCH_DEPTH = 8
 _DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么意思|啥意思|指什么|是指|含义|定义|是啥|怎么回事|咋回事|是干什么的|是做什么的")
-# A question after a number (how many days, which number, when) is answered by a sentence with one.
-_NUMBER_QUESTION = re.compile(r"多少|几[天日个人名年月号点位]|多久|多长|号码|电话|热线|期限|时限|哪天|哪一天|哪年|什么时候|何时|截止")
-_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十两]+[日天个人名年月号]")
 NUMBER_BONUS = 0.08
 
 
@@ -72,11 +70,26 @@ def _position(hit: Hit) -> int:
     return int(number) if number.isdigit() else 0
 
 
-def answer_passages(query: str, hits: list[Hit]) -> list[Hit]:
-    """The passages of the best hit's document that the answer may draw from, in document order."""
+def core_passage(query: str, hits: list[Hit]) -> Hit:
+    """The passage the answer is built on: the best hit, unless the question asks for a number
+    ("多久", "几天") and the best hit states none while a passage of the same document close to
+    it does (the rule with the number, not the rule about the same words)."""
     best = hits[0]
+    if asks_for_number(query) and not states_number(best.text):
+        for hit in hits[1:]:
+            if hit.doc_id == best.doc_id and hit.score >= best.score - PASSAGE_MARGIN and states_number(hit.text):
+                return hit
+    return best
+
+
+def answer_passages(query: str, hits: list[Hit]) -> list[Hit]:
+    """The passages of the best hit's document that the answer may draw from, in document order:
+    the core passage first among equals, then those scoring close to the best."""
+    best = hits[0]
+    core = core_passage(query, hits)
     same_document = [h for h in hits if h.doc_id == best.doc_id]
-    chosen = [h for h in same_document if h.score >= best.score - PASSAGE_MARGIN][:MAX_PASSAGES]
+    close = [h for h in same_document if h.score >= best.score - PASSAGE_MARGIN]
+    chosen = [core, *(h for h in close if h is not core)][:MAX_PASSAGES]
     if _DEFINITION_QUESTION.search(query):
         opening = min(same_document, key=_position)
         if opening not in chosen:
@@ -104,9 +117,9 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     encoder = get_encoder(cfg.embedding_model)
     similarity = encoder.encode_sentences([s for _, _, s in candidates]) @ encoder.encode_query(text)
     query_tokens = set(tokenize(canonical_text(text)))
-    wants_number = bool(_NUMBER_QUESTION.search(text))
+    wants_number = asks_for_number(text)
     scores = [float(sim) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)
-              + (NUMBER_BONUS if wants_number and _HAS_NUMBER.search(sentence) else 0.0)
+              + (NUMBER_BONUS if wants_number and states_number(sentence) else 0.0)
               for sim, (_, _, sentence) in zip(similarity, candidates)]
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     in_best = [i for i in range(len(candidates)) if candidates[i][0] is best]
@@ -175,7 +188,8 @@ def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = No
     best = result.best
     if best is None:
         return Answer(result.query, False, suggested_questions=_suggestions(searcher, result), search=result)
-    text, used = extract_sentences(result.query, answer_passages(result.query, result.hits), best, cfg=cfg)
+    core = core_passage(result.query, result.hits)
+    text, used = extract_sentences(result.query, answer_passages(result.query, result.hits), core, cfg=cfg)
     return Answer(
         result.query,
         True,

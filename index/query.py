@@ -1,4 +1,4 @@
-"""What to search for in a citizen's message.
+"""What to search for in a citizen's message, and what kind of answer it wants.
 
 Citizens often tell their story first and ask last ("我家楼下饭店油烟很大，找了物业没用……现在该怎么
 办？"). Scored as a whole, the story's details drown the question: BM25's coverage and the
@@ -29,3 +29,16 @@ def question_focus(text: str) -> str | None:
         position = sentences.index(focus)
         focus = "".join(sentences[max(0, position - 1): position + 1])
     return focus if focus != text else None
+
+
+# A question after a number (how many days, which number, when) is answered by a text with one.
+_NUMBER_QUESTION = re.compile(r"多少|几[天日个人名年月号点位]|多久|多长|号码|电话|热线|期限|时限|哪天|哪一天|哪年|什么时候|何时|截止")
+_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百两]+(日|天|年|个月|个工作日|周|小时|人|名|号)")
+
+
+def asks_for_number(text: str) -> bool:
+    return bool(_NUMBER_QUESTION.search(text))
+
+
+def states_number(text: str) -> bool:
+    return bool(_HAS_NUMBER.search(text))

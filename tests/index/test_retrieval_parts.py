@@ -107,3 +107,12 @@ def test_a_passage_reference_matches_by_document_and_heading_fragment() -> None:
     assert PassageRef.parse("xfgzl-review").matches(Hit("xfgzl-review", "复查的期限"))
     assert not PassageRef.parse("xfgzl-review").matches(Hit("guide-timeline", "复查"))
     assert np.isclose(sum(WEIGHTS.for_mode("hybrid").values()), 1.0)
+
+
+def test_a_question_for_a_number_wants_a_text_that_states_one() -> None:
+    from index.query import asks_for_number, states_number
+
+    assert asks_for_number("信访件转到单位以后多久决定是否受理？") and asks_for_number("12345热线电话是多少")
+    assert not asks_for_number("复查向谁申请")
+    assert states_number("应当自收到之日起15日内书面告知") and states_number("代表不超过五人")
+    assert not states_number("涉及两个以上机关、单位的事项，由相关单位协商受理")  # 两个 is not an answer
