@@ -69,7 +69,11 @@ class Encoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector; recent queries are cached (answer extraction re-uses the search's)."""
-        return self._encode_remembered(self._query_cache, _QUERY_CACHE_SIZE, [text])[0]
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: list[str]) -> list[np.ndarray]:
+        """Several query vectors in one pass through the model (a message and its question sentence)."""
+        return self._encode_remembered(self._query_cache, _QUERY_CACHE_SIZE, texts)
 
     def encode_sentences(self, sentences: list[str]) -> np.ndarray:
         """Vectors of knowledge sentences, remembered: the same sentences answer many questions.

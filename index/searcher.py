@@ -230,8 +230,10 @@ class Searcher:
         a story first (see :mod:`index.query`). Passages are ranked on the average of the two
         (the story says which matter, the question what about it); how sure the searcher is uses
         the better of the two (a story's details must not make a clear question look unsure)."""
-        signals, bm25, known = self._signals(version, text, mode)
         focus = question_focus(text)
+        if focus is not None and mode != "keyword":
+            self._encoder.encode_queries([text, focus])  # one pass through the model for both
+        signals, bm25, known = self._signals(version, text, mode)
         if focus is None:
             return fuse(signals, bm25, mode, known_share=known)
         asked, asked_bm25, asked_known = self._signals(version, focus, mode)
