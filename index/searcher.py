@@ -203,11 +203,9 @@ class Searcher:
     def explain(self, query: str) -> tuple[dict[str, float], str | None]:
         """The confidence features of a hybrid search and its top document (for fitting the
         confidence model)."""
-        version = self._version
-        text = normalize(query, self._cfg.max_input_chars)
-        if version is None or version.empty or not text:
+        version, scored = self._version, self.score_all(query)
+        if version is None or scored is None:
             return {}, None
-        scored = self._score(version, text, "hybrid")
         order = np.argsort(-scored.fused, kind="stable")
         return confidence_features(scored, order, version.chunk_doc_numbers), version.chunks[int(order[0])].doc_id
 
