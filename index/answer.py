@@ -17,7 +17,7 @@ from core.textnorm import normalize
 
 from .chunking import join_sentences
 from .encoder import get_encoder
-from .keywords import canonical_text, tokenize
+from .keywords import keyword_tokens
 from .query import asks_for_number, states_number
 from .searcher import Hit, Searcher, SearchResult
 
@@ -50,7 +50,7 @@ def _keyword_overlap(query_tokens: set[str], sentence: str) -> float:
     """Share of the query's keywords (weighted by length: longer words say more) in the sentence."""
     if not query_tokens:
         return 0.0
-    sentence_tokens = set(tokenize(sentence))
+    sentence_tokens = set(keyword_tokens(sentence))
     total = sum(len(t) for t in query_tokens)
     return sum(len(t) for t in query_tokens & sentence_tokens) / total
 
@@ -116,7 +116,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     text = normalize(query, cfg.max_input_chars)
     encoder = get_encoder(cfg.embedding_model)
     similarity = encoder.encode_sentences([s for _, _, s in candidates]) @ encoder.encode_query(text)
-    query_tokens = set(tokenize(canonical_text(text)))
+    query_tokens = set(keyword_tokens(text))
     wants_number = asks_for_number(text)
     scores = [float(sim) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)
               + (NUMBER_BONUS if wants_number and states_number(sentence) else 0.0)

@@ -23,12 +23,12 @@ from .chunking import CHUNKER_VERSION, Chunk, chunk_document
 from .documents import Document, file_hashes, load_documents
 from .encoder import Encoder, get_encoder, model_id
 from .fusion import background_similarity, calibrate_dense
-from .keywords import KeywordIndex, tokenize, tokenizer_id
+from .keywords import KeywordIndex, keyword_tokens, tokenizer_id
 from .vectors import build_vector_index, resolve_kind, save_vector_index
 
 log = logging.getLogger(__name__)
 # Bump when the version layout or how rows are built changes (forces a rebuild).
-BUILD_FORMAT = 5
+BUILD_FORMAT = 6
 
 
 @dataclass
@@ -219,22 +219,23 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
     # The keyword side also sees the document's tags: authors list there the terms a passage
     # is about but may not repeat (缠访闹访, 打击报复 ...).
     tags = {doc_id: " ".join(normalize(t) for t in entry["tags"]) for doc_id, entry in doc_entries.items()}
-    chunk_tokens = [tokenize(f"{c.index_text} {tags[c.doc_id]}") for c in chunks]
+    chunk_tokens = [keyword_tokens(f"{c.index_text} {tags[c.doc_id]}") for c in chunks]
     background = background_similarity(all_question_vectors, question_docs, all_chunk_vectors, chunk_docs)
     backgrounds = {
         "dense_background": background,
         "heading_background": background_similarity(all_question_vectors, question_docs, all_heading_vectors, chunk_docs),
+        "section_background": background_similarity(all_question_vectors, question_docs, all_passage_vectors, chunk_docs),
         "question_background": background_similarity(all_question_vectors, question_docs, all_question_vectors,
                                                      question_docs),
     }
     question_chunks = _map_questions(
         question_texts, question_docs, all_question_vectors, chunk_docs,
-        [tokenize(c.passage_text) for c in chunks], all_passage_vectors, all_heading_vectors, background,
+        [keyword_tokens(c.passage_text) for c in chunks], all_passage_vectors, all_heading_vectors, background,
     )
     # Row r of the dense and keyword indexes is a chunk (r < len(chunks)) or a typical question;
     # rows.npy maps every row to the chunk it stands for.
     row_chunks = np.concatenate([np.arange(len(chunks)), question_chunks]).astype(np.int64)
-    row_tokens = chunk_tokens + [tokenize(q) for q in question_texts]
+    row_tokens = chunk_tokens + [keyword_tokens(q) for q in question_texts]
     kind = resolve_kind(cfg.index_kind, len(row_tokens), cfg.ann_threshold)
 
     staging = store.staging_path(cfg.index_dir, version)
@@ -249,6 +250,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
             chunks=question_chunks,
         )
         np.save(staging / store.HEADINGS, all_heading_vectors)
+        np.save(staging / store.SECTIONS, all_passage_vectors)
         store.write_json(
             staging / store.CHUNKS,
             {"chunks": [_chunk_record(c) for c in chunks], "questions": question_texts, "question_docs": question_docs},
@@ -301,7 +303,7 @@ def _map_questions(
     mapped = np.zeros(len(questions), dtype=np.int64)
     for i, (question, doc) in enumerate(zip(questions, question_docs)):
         first, end = doc_ranges[doc]
-        keyword = keywords.scores(tokenize(question))[1][first:end]
+        keyword = keywords.scores(keyword_tokens(question))[1][first:end]
         cosines = np.maximum(passage_vectors[first:end] @ question_vectors[i],
                              heading_vectors[first:end] @ question_vectors[i])
         mapped[i] = first + int(np.argmax(calibrate_dense(cosines, background) + keyword))

@@ -25,7 +25,7 @@ from core.settings import PROJECT_ROOT
 USER_DICT = PROJECT_ROOT / "bot" / "data" / "jieba" / "userdict.txt"
 SYNONYMS = PROJECT_ROOT / "bot" / "data" / "jieba" / "synonyms.txt"
 # Bump whenever tokenize() changes; with the dictionary's content it forms tokenizer_id().
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 
 # Function words and question fillers: they carry no topic, and would otherwise let any question
 # ("……怎么办？") match any passage.
@@ -60,9 +60,18 @@ def _jieba() -> jieba.Tokenizer:
 
 
 def tokenizer_id() -> str:
-    """Identifies the keyword tokens: an index built with other tokens must be rebuilt."""
-    dictionary = USER_DICT.read_bytes() if USER_DICT.is_file() else b""
-    return f"{TOKENIZER_VERSION}-{hashlib.sha256(dictionary).hexdigest()[:12]}"
+    """Identifies the keyword tokens: an index built with other tokens (another dictionary, other
+    synonyms) must be rebuilt."""
+    digest = hashlib.sha256()
+    for path in (USER_DICT, SYNONYMS):
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return f"{TOKENIZER_VERSION}-{digest.hexdigest()[:12]}"
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """The BM25 tokens of a question or of a knowledge text: the same words on both sides (the
+    documents' words for citizens' variants, see :func:`canonical_text`), then :func:`tokenize`."""
+    return tokenize(canonical_text(text))
 
 
 def tokenize(text: str) -> list[str]:
@@ -105,9 +114,9 @@ def _synonym_table() -> tuple[re.Pattern[str] | None, dict[str, str]]:
 
 
 def canonical_text(text: str) -> str:
-    """The question in the documents' words: each variant of ``synonyms.txt`` replaced by its
-    document word (longest first; a replaced span is not rewritten again). For the keyword side
-    only: BM25 cannot know that 不满意 and 不服 mean the same here."""
+    """The text in the documents' words: each variant of ``synonyms.txt`` replaced by its document
+    word (longest first; a replaced span is not rewritten again). For the keyword side only, on
+    questions and knowledge texts alike: BM25 cannot know that 不满意 and 不服 mean the same here."""
     pattern, document_word = _synonym_table()
     return pattern.sub(lambda match: document_word[match.group(0)], text) if pattern else text
 

@@ -22,13 +22,14 @@ from .chunking import Chunk
 from .encoder import get_encoder, model_id
 from .confidence import ConfidenceModel, confidence_features
 from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse
-from .keywords import KeywordIndex, canonical_text, tokenize
+from .keywords import KeywordIndex, keyword_tokens
 from .query import question_focus
 from .vectors import load_vector_index, search_vectors
 
 log = logging.getLogger(__name__)
 EXACT_DENSE_ROWS = 20_000  # below this, flat indexes score every row
 ANN_CANDIDATE_ROWS = 256
+RERANK_DOCUMENTS = 3  # documents whose passages are re-ordered by their own text (see Searcher._order)
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,12 @@ class _Version:
             self.question_vectors = questions["vectors"]
             self.question_chunks = questions["chunks"]
         self.heading_vectors = np.load(path / store.HEADINGS)
+        self.section_vectors = np.load(path / store.SECTIONS)
+        self.section_tokens = [set(keyword_tokens(c.passage_text)) for c in self.chunks]
         self.dense_background: float = float(self.manifest.get("dense_background", 0.0))
         self.heading_background: float = float(self.manifest.get("heading_background", 0.0))
         self.question_background: float = float(self.manifest.get("question_background", 0.0))
+        self.section_background: float = float(self.manifest.get("section_background", 0.0))
         # Documents as small integers: every chunk's and every typical question's document.
         doc_numbers = {doc: i for i, doc in enumerate(dict.fromkeys(c.doc_id for c in self.chunks))}
         self.chunk_doc_numbers = np.asarray([doc_numbers[c.doc_id] for c in self.chunks], dtype=np.int64)
@@ -192,12 +196,13 @@ class Searcher:
         if version is None or version.empty or not text:
             return SearchResult(text, [], 0.0, threshold, False, version.name if version else None)
         scored = self._score(version, text, mode)
-        order = np.argsort(-scored.fused, kind="stable")
+        order = self._order(version, text, scored, mode)
         hits = [self._hit(version, int(i), scored) for i in order[:k]]
+        by_score = np.argsort(-scored.fused, kind="stable")  # the same leading document as ``order``
         if mode == "hybrid":
-            confidence = self._confidence.probability(confidence_features(scored, order, version.chunk_doc_numbers))
+            confidence = self._confidence.probability(confidence_features(scored, by_score, version.chunk_doc_numbers))
         else:  # the single-signal baselines of the evaluation: their own fused score
-            confidence = float(scored.peak_fused[order[0]])
+            confidence = float(scored.peak_fused[by_score[0]])
         return SearchResult(text, hits, confidence, threshold, confidence >= threshold, version.name)
 
     def explain(self, query: str) -> tuple[dict[str, float], str | None]:
@@ -260,7 +265,7 @@ class Searcher:
             question_dense = calibrate_dense(by_row[n_chunks:], version.question_background)
             signals["dense_question"] = _per_chunk_from_questions(question_dense, version)
         bm25 = zeros
-        tokens = tokenize(canonical_text(text))
+        tokens = keyword_tokens(text)
         known = version.keywords.known_share(tokens)
         if mode != "dense":
             raw, norm = version.keywords.scores(tokens)
@@ -268,6 +273,38 @@ class Searcher:
             signals["keyword_passage"] = norm[:n_chunks]
             signals["keyword_question"] = _per_chunk_from_questions(norm[n_chunks:], version)
         return signals, bm25, known
+
+    def _order(self, version: _Version, text: str, scored: ScoredChunks, mode: str) -> np.ndarray:
+        """Passages best first: documents by their best passage; within each of the leading
+        documents, by how well the passage itself answers (:meth:`_section_scores`), then by score.
+
+        Every passage of a document shares the document's title and typical questions, which lift
+        them all alike: within a document they cannot tell "五种信访形式" from "谁是信访人" for
+        "信访有哪些渠道". The passage's own text and heading can."""
+        chunk_docs = version.chunk_doc_numbers
+        doc_best = np.full(version.document_count, -np.inf, dtype=np.float32)
+        np.maximum.at(doc_best, chunk_docs, scored.fused)
+        leading = np.argsort(-doc_best, kind="stable")[:RERANK_DOCUMENTS]
+        members = np.flatnonzero(np.isin(chunk_docs, leading))
+        section = np.full(len(version.chunks), -np.inf, dtype=np.float32)
+        texts = [text, *filter(None, [question_focus(text)])]
+        section[members] = np.mean([self._section_scores(version, t, members, mode) for t in texts], axis=0)
+        return np.lexsort((-scored.fused, -(section + scored.fused), -doc_best[chunk_docs]))
+
+    def _section_scores(self, version: _Version, text: str, members: np.ndarray, mode: str) -> np.ndarray:
+        """How well each of ``members`` answers ``text`` by its own heading and text (no document
+        title): calibrated cosine and the IDF-weighted share of the question's terms it contains."""
+        parts = []
+        if mode != "keyword":
+            cosines = version.section_vectors[members] @ self._encoder.encode_query(text)
+            parts.append(calibrate_dense(cosines, version.section_background))
+        if mode != "dense":
+            terms = list(dict.fromkeys(keyword_tokens(text)))
+            weights = np.asarray([version.keywords.idf(t) for t in terms], dtype=np.float32)
+            total = float(weights.sum()) or 1.0
+            parts.append(np.asarray([sum(w for t, w in zip(terms, weights) if t in version.section_tokens[int(i)]) / total
+                                     for i in members], dtype=np.float32))
+        return np.mean(parts, axis=0)
 
     @staticmethod
     def _hit(version: _Version, chunk_index: int, scored: ScoredChunks) -> Hit:

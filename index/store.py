@@ -33,6 +33,7 @@ ROWS = "rows.npy"
 DENSE = "dense.faiss"
 QUESTIONS = "questions.npz"
 HEADINGS = "headings.npy"
+SECTIONS = "sections.npy"  # each passage under its own heading, without the document title
 KEYWORDS = "keywords"
 KEEP_VERSIONS = 3
 LOCK_TIMEOUT_SECONDS = 600.0

@@ -25,7 +25,7 @@ def test_off_topic_questions_fall_below_the_threshold(searcher: Searcher, questi
     [
         ("建议被采纳了有没有奖励", "fx-suggestion"),
         ("複查要在多長時間內申請", "fx-review"),  # Traditional characters
-        ("很多人一起走访有人数限制吗", "fx-channels"),
+        ("走访的代表最多几个人", "fx-channels"),
     ],
 )
 def test_on_topic_questions_are_answered_confidently(searcher: Searcher, question: str, doc_id: str):
