@@ -20,15 +20,17 @@ from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
 from bot.nlu.emergency_guard import is_emergency
-from core.textnorm import normalize
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
+from core.textnorm import normalize
+from index import Answer
 
 log = logging.getLogger(__name__)
 
-# When the classifier calls a message off-topic, a document must be this sure (a probability, see
-# index/confidence.py) to answer it anyway: two signals disagree, so the bar is higher than
-# RETRIEVAL_THRESHOLD. Hospital check-ups (复查) and exam re-marking (复核) share words with the
-# knowledge base; the classifier has seen such questions, the retrieval has not.
+# When the classifier calls a message off-topic or small talk, a document must be this sure (a
+# probability, see index/confidence.py) to answer it anyway: two signals disagree, so the bar is
+# higher than RETRIEVAL_THRESHOLD. Hospital check-ups (复查) and exam re-marking (复核) share words
+# with the knowledge base, and "你是真人吗？" shares 人 with the page on reaching a person; the
+# classifier has seen such messages, the retrieval has not.
 OUT_OF_SCOPE_MIN_CONFIDENCE = 0.8
 # The button that starts what the classifier heard, offered beside an answer.
 COMMAND_BUTTONS: Dict[Text, Dict[Text, Text]] = {
@@ -41,6 +43,11 @@ COMMAND_BUTTONS: Dict[Text, Dict[Text, Text]] = {
 
 def latest_text(tracker: Tracker) -> Text:
     return tracker.latest_message.get("text") or ""
+
+
+def outweighs_classifier(result: Answer) -> bool:
+    """The knowledge base is sure enough to overrule a classifier that heard no knowledge question."""
+    return result.confident and result.search is not None and result.search.confidence >= OUT_OF_SCOPE_MIN_CONFIDENCE
 
 
 class ActionArbitrate(Action):
@@ -78,7 +85,7 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         result = await knowledge.search(latest_text(tracker))
-        if result.confident and result.search is not None and result.search.confidence >= OUT_OF_SCOPE_MIN_CONFIDENCE:
+        if outweighs_classifier(result):
             knowledge.send_answer(dispatcher, result)
         else:
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -99,7 +106,7 @@ class ActionSmallTalk(Action):
         text = latest_text(tracker)
         if is_substantive_question(text):
             result = await knowledge.search(text)
-            if result.confident:
+            if outweighs_classifier(result):
                 knowledge.send_answer(dispatcher, result)
                 return []
         dispatcher.utter_message(response=SMALL_TALK_REPLIES.get(intent, "utter_ask_question"))
