@@ -26,7 +26,6 @@ from core.settings import PROJECT_ROOT, Settings, load_settings
 from core.training import ensure_model
 
 log = logging.getLogger("launcher")
-BIN_DIR = Path(sys.executable).parent
 STARTUP_TIMEOUT_SECONDS = 300
 _COLOURS = {"actions": "\033[36m", "rasa": "\033[35m", "web": "\033[32m"}
 
@@ -73,12 +72,11 @@ def prepare_index(settings: Settings) -> None:
 
 def services(settings: Settings, model: Path) -> list[Service]:
     endpoints_file, credentials_file = write_runtime_files(settings)
-    rasa = str(BIN_DIR / "rasa")
     found = [
         Service(
             "actions",
-            [rasa, "run", "actions", "--actions", "bot.actions", "--port", str(settings.action_port)],
-            f"http://127.0.0.1:{settings.action_port}/health",
+            [sys.executable, "-m", "bot.action_server"],  # rasa-sdk's server behind the shared secret
+            f"{settings.action_server_url}/health",
         ),
         Service(
             "rasa",

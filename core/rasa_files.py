@@ -6,12 +6,14 @@ variables the single place where a deployment is configured.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy.engine import make_url
 
+from core.action_auth import HEADER, action_server_secret
 from core.settings import Settings
 
 # Custom channels mounted at /webhooks/<name>/webhook; each reads its own settings and answers
@@ -58,8 +60,11 @@ def lock_store_config(redis_url: str) -> dict[str, Any] | None:
     return config
 
 
-def endpoints(settings: Settings) -> dict[str, Any]:
-    config: dict[str, Any] = {"action_endpoint": {"url": settings.action_endpoint_url}}
+def endpoints(settings: Settings, action_secret: str) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        # bot/action_server.py refuses requests without the secret (core/action_auth.py)
+        "action_endpoint": {"url": settings.action_endpoint_url, "headers": {HEADER: action_secret}},
+    }
     tracker_store = tracker_store_config(settings.tracker_store_url)
     if tracker_store:
         config["tracker_store"] = tracker_store
@@ -98,6 +103,15 @@ def write_runtime_files(settings: Settings) -> tuple[Path, Path]:
     runtime_dir.mkdir(parents=True, exist_ok=True)
     endpoints_path = runtime_dir / "endpoints.yml"
     credentials_path = runtime_dir / "credentials.yml"
-    endpoints_path.write_text(yaml.safe_dump(endpoints(settings), allow_unicode=True), encoding="utf-8")
+    endpoints_yaml = yaml.safe_dump(endpoints(settings, action_server_secret(settings)), allow_unicode=True)
+    _write_private(endpoints_path, endpoints_yaml)  # it holds the secret
     credentials_path.write_text(yaml.safe_dump(credentials(available_channels()), allow_unicode=True), encoding="utf-8")
     return endpoints_path, credentials_path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable by its owner only (also when the file existed)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)

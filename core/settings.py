@@ -127,10 +127,26 @@ class Settings:
     # used by the demo page's widget and its Content-Security-Policy. Empty: the demo page's own
     # host name with RASA_PORT (right for `make run` on one machine or a LAN).
     public_rasa_url: str = ""
+    # Service hardening (docs/threat-model.md).
+    # Interface of the action server; only the Rasa server calls it, so loopback by default.
+    action_bind_host: str = "127.0.0.1"
+    # Shared secret the Rasa server sends to the action server (header X-Action-Secret).
+    # Empty: generated once into <data_dir>/action-server.secret (mode 0600).
+    action_server_secret: str = field(repr=False, default="")
+
+    @property
+    def action_server_url(self) -> str:
+        """Where the Rasa server (and the launcher's health check) reach the action server."""
+        host = self.action_bind_host
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.action_port}"
 
     @property
     def action_endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"{self.action_server_url}/webhook"
 
     @property
     def rasa_url(self) -> str:
@@ -180,6 +196,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wechat_text_max_bytes=env.integer("WECHAT_TEXT_MAX_BYTES", 1800),
         wechat_transfer_to_kf=env.flag("WECHAT_TRANSFER_TO_KF", False),
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
+        action_bind_host=env.text("ACTION_BIND_HOST", "127.0.0.1"),
+        action_server_secret=env.text("ACTION_SERVER_SECRET", ""),
     )
 
 
