@@ -1,4 +1,4 @@
-"""The action server (``python -m bot.action_server``): rasa-sdk's app, reachable
+"""The action server (``python -m bot.action_server [--standby]``): rasa-sdk's app, reachable
 only by the Rasa server.
 
 ``rasa run actions`` listens on every interface and runs any action on any tracker it is sent,
@@ -15,6 +15,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from core import standby
 from core.action_auth import HEADER, action_server_secret, is_authorised
 from core.settings import Settings, settings
 
@@ -41,10 +42,13 @@ def create_app(cfg: Settings) -> Sanic:
 
 
 def main() -> None:
+    is_standby = standby.take_flag()
     cfg = settings()
     utils.configure_colored_logging(cfg.log_level)
     utils.update_sanic_log_level()
     app = create_app(cfg)
+    if is_standby:
+        app.register_listener(lambda _app, _loop: standby.wait_for_promotion(), "before_server_start")
     log.info("action server on %s:%s", cfg.action_bind_host, cfg.action_port)
     app.run(host=cfg.action_bind_host, port=cfg.action_port, workers=1, access_log=False)
 

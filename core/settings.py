@@ -133,6 +133,8 @@ class Settings:
     # Shared secret the Rasa server sends to the action server (header X-Action-Secret).
     # Empty: generated once into <data_dir>/action-server.secret (mode 0600).
     action_server_secret: str = field(repr=False, default="")
+    # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
+    warm_standby: bool = True
 
     @property
     def action_server_url(self) -> str:
@@ -198,6 +200,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
         action_bind_host=env.text("ACTION_BIND_HOST", "127.0.0.1"),
         action_server_secret=env.text("ACTION_SERVER_SECRET", ""),
+        warm_standby=env.flag("WARM_STANDBY", True),
     )
 
 

@@ -1,18 +1,23 @@
-"""``python -m web``: serve the web service on ``BIND_HOST:WEB_PORT``."""
+"""``python -m web [--standby]``: serve the web service on ``BIND_HOST:WEB_PORT``."""
 from __future__ import annotations
 
 import logging
 
 from aiohttp import web
 
+from core import standby
 from core.settings import settings
 from web.app import create_app
 
 
 def main() -> None:
+    is_standby = standby.take_flag()
     cfg = settings()
     logging.basicConfig(level=cfg.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    web.run_app(create_app(cfg), host=cfg.bind_host, port=cfg.web_port, print=None)
+    app = create_app(cfg)
+    if is_standby:
+        standby.wait_for_promotion()
+    web.run_app(app, host=cfg.bind_host, port=cfg.web_port, print=None)
 
 
 if __name__ == "__main__":

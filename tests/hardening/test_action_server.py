@@ -50,6 +50,6 @@ def test_the_secret_is_private_and_the_rasa_server_uses_it(assistant: RunningAss
 
 
 def test_the_action_server_listens_on_loopback_only(assistant: RunningAssistant) -> None:
-    pid = assistant.server_pids["actions"]
+    pid = assistant.supervisor.pids()["actions"]
     addresses = {c.laddr.ip for c in psutil.Process(pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
     assert addresses == {"127.0.0.1"}

@@ -46,7 +46,10 @@ def new_sender() -> str:
 
 @contextmanager
 def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[RunningAssistant]:
-    with started_instance(data_dir, {"LOG_LEVEL": "INFO", **(extra_env or {})}) as instance:
+    """Without spares (``WARM_STANDBY=0``) unless ``extra_env`` asks for them: tests that do not
+    kill servers need not load each server twice."""
+    env = {"LOG_LEVEL": "INFO", "WARM_STANDBY": "0", **(extra_env or {})}
+    with started_instance(data_dir, env) as instance:
         yield RunningAssistant(**vars(instance))
 
 
