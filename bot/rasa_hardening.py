@@ -1,5 +1,7 @@
 """Changes to Rasa's own server (installed by :mod:`bot.rasa_server` before Rasa starts).
 
+* Request size: :func:`bot.rasa_http.configure_cors_and_limits` caps request bodies at
+  ``MAX_REQUEST_BYTES``.
 * Warm standby (``--standby``): the model loads, then the server waits to be promoted before it
   binds its port (:mod:`core.standby`).
 """
@@ -9,7 +11,9 @@ import functools
 from typing import Any, Awaitable, Callable
 
 import rasa.core.run
+import rasa.server
 
+from bot.rasa_http import configure_cors_and_limits
 from core import standby
 from core.settings import Settings
 
@@ -26,5 +30,6 @@ def waiting_for_promotion(load_agent: Callable[..., Awaitable[Any]]) -> Callable
 
 def install(cfg: Settings, is_standby: bool = False) -> None:
     """Install every change above (once per process, before Rasa creates its app)."""
+    rasa.server.configure_cors = functools.partial(configure_cors_and_limits, cfg)
     if is_standby:
         rasa.core.run.load_agent_on_start = waiting_for_promotion(rasa.core.run.load_agent_on_start)

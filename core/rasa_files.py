@@ -81,11 +81,13 @@ def available_channels() -> tuple[str, ...]:
 
 # Rasa's socketio channel with its session-persistence bug fixed; name() stays "socketio".
 SOCKETIO_CHANNEL = "bot.connectors.socketio.PersistentSocketIOInput"
+# Rasa's rest channel made safe for hostile clients; name() stays "rest" (same URL).
+REST_CHANNEL = "bot.connectors.rest.GuardedRestInput"
 
 
 def credentials(channels: tuple[str, ...]) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "rest": None,
+        REST_CHANNEL: None,
         SOCKETIO_CHANNEL: {
             "user_message_evt": "user_uttered",
             "bot_message_evt": "bot_uttered",

@@ -133,6 +133,11 @@ class Settings:
     # Shared secret the Rasa server sends to the action server (header X-Action-Secret).
     # Empty: generated once into <data_dir>/action-server.secret (mode 0600).
     action_server_secret: str = field(repr=False, default="")
+    # Largest HTTP request body the Rasa server reads (REST, socket.io, webhooks); larger: 413.
+    max_request_bytes: int = 64 * 1024
+    # Longest message text kept and processed; a longer one is cut (start and end kept). Above the
+    # longest form answer (2,000 characters), so an over-long answer is still refused, not cut.
+    max_message_chars: int = 4000
     # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
     warm_standby: bool = True
 
@@ -200,6 +205,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
         action_bind_host=env.text("ACTION_BIND_HOST", "127.0.0.1"),
         action_server_secret=env.text("ACTION_SERVER_SECRET", ""),
+        max_request_bytes=env.integer("MAX_REQUEST_BYTES", 64 * 1024),
+        max_message_chars=env.integer("MAX_MESSAGE_CHARS", 4000),
         warm_standby=env.flag("WARM_STANDBY", True),
     )
 

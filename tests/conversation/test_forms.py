@@ -188,7 +188,7 @@ def test_transcripts_never_store_full_mobile_or_id_numbers(assistant: RunningAss
     for answer in PETITION:
         chat.say(answer)
     with sqlite3.connect(assistant.settings.data_dir / "tracker.db") as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (chat.sender,)).fetchall()
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (chat.conversation_id,)).fetchall()
     stored = "\n".join(json.dumps(json.loads(data), ensure_ascii=False) for (data,) in rows)
     assert "李雷" in stored  # the transcript is there ...
     assert "13912345678" not in stored and "139 1234 5678" not in stored  # ... without the numbers

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import sqlite3
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -95,3 +96,10 @@ def is_up(url: str) -> bool:
 def servers_up(assistant: RunningAssistant) -> dict[str, bool]:
     return {name: is_up(url) for name, url in health_urls(assistant).items()}
 
+
+def stored_user_texts(assistant: RunningAssistant, conversation_id: str) -> list[str]:
+    """The user messages of a conversation as the tracker store holds them."""
+    with sqlite3.connect(assistant.settings.data_dir / "tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+                          (conversation_id,)).fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
