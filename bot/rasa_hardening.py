@@ -1,7 +1,7 @@
 """Changes to Rasa's own server (installed by :mod:`bot.rasa_server` before Rasa starts).
 
-* Request size: :func:`bot.rasa_http.configure_cors_and_limits` caps request bodies at
-  ``MAX_REQUEST_BYTES``.
+* CORS and request size: :func:`bot.rasa_http.configure_cors_and_limits` replaces Rasa's
+  ``configure_cors`` (no credentials, only ``CORS_ORIGINS``; bodies up to ``MAX_REQUEST_BYTES``).
 * Warm standby (``--standby``): the model loads, then the server waits to be promoted before it
   binds its port (:mod:`core.standby`).
 """

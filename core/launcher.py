@@ -74,7 +74,7 @@ def services(settings: Settings, model: Path) -> list[Service]:
                 sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
                 "--endpoints", str(endpoints_file), "--credentials", str(credentials_file),
                 "--interface", settings.bind_host, "--port", str(settings.rasa_port),
-                "--cors", settings.cors_origins,
+                "--cors", *settings.cors_origin_list,
             ],
             f"http://127.0.0.1:{settings.rasa_port}/",
         ),

@@ -156,6 +156,12 @@ class Settings:
         return f"{self.action_server_url}/webhook"
 
     @property
+    def cors_origin_list(self) -> list[str]:
+        """``CORS_ORIGINS`` as a list: ``["*"]`` (any origin) or the origins named, comma-separated."""
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return ["*"] if not origins or "*" in origins else origins
+
+    @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 

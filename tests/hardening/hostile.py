@@ -16,6 +16,7 @@ from core.instance import REST_WEBHOOK_PATH, reply_text
 from tests.support.stack import RunningAssistant
 
 JSON = {"Content-Type": "application/json"}
+EVIL = "https://evil.example"  # a site whose pages must not talk to the assistant in the visitor's name
 
 
 @dataclass
@@ -78,6 +79,18 @@ def post_rest(client: Client, body: bytes | str | Any, headers: Mapping[str, str
     elif not isinstance(body, bytes):
         body = json.dumps(body).encode("ascii")  # ensure_ascii: lone surrogates travel as \udfff
     return client.request("POST", REST_WEBHOOK_PATH, body, headers)
+
+
+def preflight(rasa_url: str, origin: str) -> Reply:
+    """The browser's CORS preflight of a REST call from a page of ``origin``."""
+    return Client(rasa_url).request("OPTIONS", REST_WEBHOOK_PATH, headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+
+
+def post_from(rasa_url: str, origin: str) -> Reply:
+    """A REST call as a page of ``origin`` makes it."""
+    return Client(rasa_url).request("POST", REST_WEBHOOK_PATH, b'{"sender": "cors", "message": "hi"}',
+                                              {"Origin": origin, **JSON})
 
 
 def health_urls(assistant: RunningAssistant) -> dict[str, str]:
