@@ -138,6 +138,8 @@ class Settings:
     # Longest message text kept and processed; a longer one is cut (start and end kept). Above the
     # longest form answer (2,000 characters), so an over-long answer is still refused, not cut.
     max_message_chars: int = 4000
+    # How long the Rasa server keeps retrying an action server it cannot reach (a restart).
+    action_retry_seconds: float = 20.0
     # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
     warm_standby: bool = True
 
@@ -213,6 +215,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         action_server_secret=env.text("ACTION_SERVER_SECRET", ""),
         max_request_bytes=env.integer("MAX_REQUEST_BYTES", 64 * 1024),
         max_message_chars=env.integer("MAX_MESSAGE_CHARS", 4000),
+        action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
         warm_standby=env.flag("WARM_STANDBY", True),
     )
 
