@@ -7,7 +7,7 @@ changes:
 * A body that is not a UTF-8 JSON object with a valid sender and a text message gets HTTP 400
   and ``{"code": …, "message": "<中文说明>"}`` (Rasa answered 500 with a traceback, or an empty
   200); the checks are :mod:`bot.connectors.inbound`'s. Bodies over ``MAX_REQUEST_BYTES`` get
-  413 from the server (:mod:`bot.rasa_hardening`).
+  413 from the server (:mod:`bot.rasa_http`).
 * The sender id is namespaced: conversation ``rest:<sender>``. Every channel's ids are disjoint
   (``wechat:<OpenID>``, ``wecom:<UserID>``, socket.io's server-issued 32 hex digits), so a REST
   client can never continue a WeChat citizen's conversation by naming it. Replies still carry
