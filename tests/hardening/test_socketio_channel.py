@@ -2,6 +2,7 @@
 raw Engine.IO/Socket.IO frames over a WebSocket, as the widget's transport carries them."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -72,7 +73,7 @@ async def test_a_frame_over_the_limit_closes_only_that_connection(assistant: Run
     try:
         await client.emit("user_uttered", {"message": "长" * 100_000, "session_id": session_id})  # 600 KB escaped
         assert client.reader is not None
-        await client.reader  # the server closes the connection
+        await asyncio.wait_for(client.reader, 30)  # the server closes the connection
     except (aiohttp.ClientError, ConnectionError):
         pass
     finally:
