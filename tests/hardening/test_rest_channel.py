@@ -43,11 +43,16 @@ def test_a_lone_surrogate_as_sender_is_refused_and_no_server_stops(assistant: Ru
     assert post_rest(client, {"sender": new_sender(), "message": "你好"}).text.startswith(GREETING_START)
 
 
-@pytest.mark.parametrize("message", [r"你好\udfff", r"你好\ud83d", "你好\\u0000\\u0007\\u001b[2J"])
-def test_a_message_with_lone_surrogates_or_control_characters_still_gets_its_answer(client: Client, message: str) -> None:
-    reply = post_rest(client, '{"sender": "%s", "message": "%s"}' % (new_sender(), message))
+@pytest.mark.parametrize(("message", "stored"), [
+    (r"你好\udfff", "你好\ufffd"), (r"你好\ud83d", "你好\ufffd"), (r"你好\u0000\u0007\u001b[2J", "你好[2J"),
+], ids=["low-surrogate", "high-surrogate", "control"])
+def test_a_message_with_lone_surrogates_or_control_characters_gets_its_answer_and_is_stored_clean(
+        assistant: RunningAssistant, client: Client, message: str, stored: str) -> None:
+    sender = new_sender()
+    reply = post_rest(client, '{"sender": "%s", "message": "%s"}' % (sender, message))  # JSON escapes as sent
     assert reply.status == 200
     assert reply.text.startswith(GREETING_START)
+    assert stored_user_texts(assistant, conversation_id(sender)) == [stored]
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"x"', b"1", b"null", b"", b"   ", b"{", b'{"sender": "a", "message": "hi"',
