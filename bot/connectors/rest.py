@@ -15,6 +15,8 @@ changes:
 * The input channel is always ``rest`` (Rasa let the client choose it).
 * A turn that fails (or produces nothing) is answered with a short apology instead of ``[]``.
   Message texts never go to the log.
+* ``?stream=true`` gets the same messages in Rasa's streaming format (one JSON message per line),
+  sent when the turn is complete.
 """
 from __future__ import annotations
 
@@ -93,6 +95,8 @@ def refusal(problem: inbound.InvalidInput) -> HTTPResponse:
 
 
 def _as_client_sees_it(messages: List[Dict[Text, Any]], turn: RestTurn) -> List[Dict[Text, Any]]:
+    """The turn's messages, or the apology when it has none, addressed to the sender the client
+    sent (not the namespaced conversation id)."""
     replies = messages or [{"recipient_id": turn.conversation_id, "text": UNAVAILABLE}]
     return [{**m, "recipient_id": turn.sender} if m.get("recipient_id") == turn.conversation_id else m
             for m in replies]
@@ -119,11 +123,6 @@ class GuardedRestInput(RestInput):
                 turn = read_turn(request.body, max_message_chars)
             except inbound.InvalidInput as problem:
                 return refusal(problem)
-            if bool_arg(request, "stream", default=False):
-                return response.stream(
-                    self.stream_response(on_new_message, turn.text, turn.conversation_id, self.name(), turn.metadata),
-                    content_type="text/event-stream",
-                )
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
@@ -133,6 +132,9 @@ class GuardedRestInput(RestInput):
                 logger.error("REST turn of %s timed out", turn.conversation_id)
             except Exception:
                 logger.exception("REST turn of %s failed", turn.conversation_id)
-            return response.json(_as_client_sees_it(collector.messages, turn))
+            messages = _as_client_sees_it(collector.messages, turn)
+            if bool_arg(request, "stream", default=False):  # Rasa's format: one JSON message per line
+                return response.text("".join(json.dumps(m) + "\n" for m in messages), content_type="text/event-stream")
+            return response.json(messages)
 
         return blueprint

@@ -10,8 +10,9 @@ from typing import Any, Iterator
 import pytest
 
 from bot.connectors.rest import conversation_id
+from core.instance import REST_WEBHOOK_PATH
 from tests.connectors.tencent_peer import WeChatPeer, new_user_id
-from tests.hardening.hostile import Client, post_rest, servers_up, stored_user_texts
+from tests.hardening.hostile import JSON, Client, post_rest, servers_up, stored_user_texts
 from tests.support.stack import RunningAssistant, new_sender
 
 pytestmark = pytest.mark.server
@@ -110,7 +111,10 @@ def test_the_reply_names_the_sender_the_client_sent(assistant: RunningAssistant,
     sender = new_sender()
     reply = post_rest(client, {"sender": sender, "message": "你好"})
     assert {m["recipient_id"] for m in reply.json()} == {sender}
-    assert stored_user_texts(assistant, conversation_id(sender)) == ["你好"]
+    streamed = client.request("POST", REST_WEBHOOK_PATH + "?stream=true", json.dumps({"sender": sender, "message": "你好"}).encode(), JSON)
+    lines = [json.loads(line) for line in streamed.body.decode().splitlines()]
+    assert lines and {m["recipient_id"] for m in lines} == {sender}
+    assert stored_user_texts(assistant, conversation_id(sender)) == ["你好", "你好"]
     assert stored_user_texts(assistant, sender) == []
 
 
