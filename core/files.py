@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,3 +37,28 @@ def fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+def create_once(path: Path, data: bytes) -> bool:
+    """Create ``path`` (mode 0600) holding ``data`` unless it already exists; True if created.
+
+    The data goes to a private temporary file that is then hard-linked into place, so a reader
+    never sees a half-written file and two processes starting together keep the first one's data.
+    """
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(temporary)
+    fsync_directory(path.parent)
+    return True

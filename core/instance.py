@@ -1,7 +1,7 @@
 """A separate instance of the assistant, as the tests and the benchmark start it.
 
-The servers run exactly as ``make run`` starts them (same launcher code), on free ports, with
-their data (tracker store, submissions database, runtime files, logs) in a directory of their
+The servers run exactly as ``make run`` starts them (same launcher and supervisor), on free
+ports, with their data (tracker store, submissions database, runtime files, logs) in a directory of their
 own. The trained model and the knowledge index are shared with ``make run`` through ``var/``:
 both are keyed by their inputs, so an instance never retrains what ``make run`` already has.
 """
@@ -17,6 +17,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from core import launcher
 from core.settings import PROJECT_ROOT, Settings, load_settings
+from core.supervisor import Supervisor
 
 
 REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
@@ -67,10 +68,11 @@ def instance_environment(data_dir: Path, extra_env: Mapping[str, str] | None = N
 class Instance:
     settings: Settings
     env: dict[str, str]
-    server_pids: dict[str, int]  # service name -> pid of its process
+    server_pids: dict[str, int]  # service name -> pid of its process when the instance was ready
     prepare_seconds: float  # index and model check (and build/training when their inputs changed)
     startup_seconds: float  # from starting the servers until every one answers its health check
     log_path: Path  # every server's output, each line prefixed by the server's name
+    supervisor: Supervisor  # restarts a server that dies; current pids
 
     @property
     def rasa_url(self) -> str:
@@ -83,22 +85,25 @@ class Instance:
 
 @contextmanager
 def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Instance]:
-    """Prepare (index, model), start every server and wait until all answer; stop them on exit."""
+    """Prepare (index, model), start every server and wait until all answer (and, with
+    ``WARM_STANDBY``, until every spare has loaded, so nothing is still loading when the caller
+    starts measuring); stop them on exit."""
     env = instance_environment(data_dir, extra_env)
     settings = load_settings(env)
     began = time.perf_counter()
     model = launcher.prepare(settings)
     prepared = time.perf_counter()
-    services = launcher.services(settings, model)
     log_path = data_dir / "servers.log"
     with open(log_path, "w", encoding="utf-8") as log_stream:
+        servers = launcher.supervisor_for(settings, model, env, log_stream)
         try:
-            for service in services:
-                launcher.start(service, launcher.child_environment(env), sink=log_stream)
-            if not launcher.wait_until_ready(services):
+            servers.start()
+            if not servers.wait_until_ready(launcher.STARTUP_TIMEOUT_SECONDS):
                 raise RuntimeError("the assistant did not start:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             ready = time.perf_counter()
-            pids = {s.name: s.process.pid for s in services if s.process is not None}
-            yield Instance(settings, env, pids, prepared - began, ready - prepared, log_path)
+            servers.supervise()
+            if not servers.wait_for_spares(launcher.STARTUP_TIMEOUT_SECONDS):
+                raise RuntimeError("the standby servers did not load:\n" + log_path.read_text(encoding="utf-8")[-6000:])
+            yield Instance(settings, env, servers.pids(), prepared - began, ready - prepared, log_path, servers)
         finally:
-            launcher.stop(services)
+            servers.stop()

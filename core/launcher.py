@@ -4,7 +4,8 @@
     python -m core.launcher prepare   # only build the index and train the model if needed
 
 Each server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
-SIGTERM) stops every server; if one server dies, the others are stopped too.
+SIGTERM) stops every server. A server that dies is replaced (:mod:`core.supervisor`) while the
+others keep serving.
 """
 from __future__ import annotations
 
@@ -12,31 +13,18 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, TextIO
 
 from core.rasa_files import write_runtime_files
 from core.settings import PROJECT_ROOT, Settings, load_settings
+from core.supervisor import Service, Supervisor
 from core.training import ensure_model
 
 log = logging.getLogger("launcher")
-BIN_DIR = Path(sys.executable).parent
 STARTUP_TIMEOUT_SECONDS = 300
-_COLOURS = {"actions": "\033[36m", "rasa": "\033[35m", "web": "\033[32m"}
-
-
-@dataclass
-class Service:
-    name: str
-    command: list[str]
-    health_url: str
-    process: subprocess.Popen[bytes] | None = None
 
 
 def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -73,88 +61,38 @@ def prepare_index(settings: Settings) -> None:
 
 def services(settings: Settings, model: Path) -> list[Service]:
     endpoints_file, credentials_file = write_runtime_files(settings)
-    rasa = str(BIN_DIR / "rasa")
     found = [
         Service(
             "actions",
-            [rasa, "run", "actions", "--actions", "bot.actions", "--port", str(settings.action_port)],
-            f"http://127.0.0.1:{settings.action_port}/health",
+            [sys.executable, "-m", "bot.action_server"],  # rasa-sdk's server behind the shared secret
+            f"{settings.action_server_url}/health",
         ),
         Service(
             "rasa",
             [
-                # Rasa's own command line, with the fix of bot/action_results.py installed first.
+                # Rasa's own command line, with the changes of bot/rasa_server.py installed first.
                 sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
                 "--endpoints", str(endpoints_file), "--credentials", str(credentials_file),
                 "--interface", settings.bind_host, "--port", str(settings.rasa_port),
-                "--cors", settings.cors_origins,
+                "--cors", *settings.cors_origin_list,
             ],
             f"http://127.0.0.1:{settings.rasa_port}/",
         ),
     ]
     if (PROJECT_ROOT / "web" / "__main__.py").is_file():
-        found.append(Service("web", [sys.executable, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/healthz"))
+        found.append(Service("web", [sys.executable, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/livez"))
     return found
 
 
-def _relay_output(service: Service, sink: TextIO, colour: bool) -> None:
-    assert service.process and service.process.stdout
-    prefix = f"{_COLOURS.get(service.name, '')}[{service.name}]\033[0m " if colour else f"[{service.name}] "
-    for raw in iter(service.process.stdout.readline, b""):
-        sink.write(prefix + raw.decode("utf-8", "replace"))
-        sink.flush()
-
-
-def _is_healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def start(service: Service, env: dict[str, str], sink: TextIO = sys.stdout, colour: bool = False) -> None:
-    """Start ``service``; its output goes to ``sink``, each line prefixed with its name."""
-    service.process = subprocess.Popen(
-        service.command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: Ctrl-C reaches only the launcher
-    )
-    threading.Thread(target=_relay_output, args=(service, sink, colour), daemon=True).start()
-
-
-def stop(all_services: list[Service], grace_seconds: float = 15.0) -> None:
-    running = [s for s in all_services if s.process and s.process.poll() is None]
-    for service in running:
-        os.killpg(service.process.pid, signal.SIGTERM)  # type: ignore[union-attr]
-    deadline = time.monotonic() + grace_seconds
-    for service in running:
-        try:
-            service.process.wait(max(0.1, deadline - time.monotonic()))  # type: ignore[union-attr]
-        except subprocess.TimeoutExpired:
-            os.killpg(service.process.pid, signal.SIGKILL)  # type: ignore[union-attr]
-            service.process.wait()  # type: ignore[union-attr]
-
-
-def wait_until_ready(all_services: list[Service], timeout: float = STARTUP_TIMEOUT_SECONDS) -> bool:
-    deadline = time.monotonic() + timeout
-    pending = list(all_services)
-    while pending and time.monotonic() < deadline:
-        for service in list(pending):
-            if service.process and service.process.poll() is not None:
-                log.error("%s exited during start-up (code %s)", service.name, service.process.returncode)
-                return False
-            if _is_healthy(service.health_url):
-                log.info("%s is ready", service.name)
-                pending.remove(service)
-        time.sleep(0.5)
-    return not pending
+def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink: TextIO, colour: bool = False) -> Supervisor:
+    """The supervisor of every server of ``settings`` (not started yet)."""
+    return Supervisor(services(settings, model), child_environment(env), PROJECT_ROOT, sink, colour,
+                      warm_standby=settings.warm_standby)
 
 
 def run(settings: Settings) -> int:
     model = prepare(settings)
-    all_services = services(settings, model)
-    env = child_environment()
-    colour = sys.stdout.isatty()
+    servers = supervisor_for(settings, model, os.environ, sys.stdout, colour=sys.stdout.isatty())
     stopping = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -163,26 +101,20 @@ def run(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    for service in all_services:
-        start(service, env, colour=colour)
+    servers.start()
     try:
-        if not wait_until_ready(all_services):
+        if not servers.wait_until_ready(STARTUP_TIMEOUT_SECONDS):
             log.error("the assistant did not start; see the messages above")
             return 1
+        servers.supervise()
         log.info("助手已启动 / assistant ready: REST %s/webhooks/rest/webhook", settings.rasa_url)
-        if any(s.name == "web" for s in all_services):
-            log.info("演示页 / demo page: http://127.0.0.1:%s/", settings.web_port)
+        log.info("演示页 / demo page: http://127.0.0.1:%s/ (health: /healthz)", settings.web_port)
         log.info("按 Ctrl-C 停止 / press Ctrl-C to stop")
-        while not stopping.is_set():
-            for service in all_services:
-                if service.process and service.process.poll() is not None:
-                    log.error("%s stopped unexpectedly (code %s); stopping the others",
-                              service.name, service.process.returncode)
-                    return 1
-            stopping.wait(1.0)
+        while not stopping.wait(1.0):  # a timeout, so the signal handler runs promptly
+            pass
         return 0
     finally:
-        stop(all_services)
+        servers.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import make_url
 
+from core.action_auth import HEADER, action_server_secret
 from core.settings import Settings
 
 # Custom channels mounted at /webhooks/<name>/webhook; each reads its own settings and answers
@@ -60,8 +61,11 @@ def lock_store_config(redis_url: str) -> dict[str, Any] | None:
     return config
 
 
-def endpoints(settings: Settings) -> dict[str, Any]:
-    config: dict[str, Any] = {"action_endpoint": {"url": settings.action_endpoint_url}}
+def endpoints(settings: Settings, action_secret: str) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        # bot/action_server.py refuses requests without the secret (core/action_auth.py)
+        "action_endpoint": {"url": settings.action_endpoint_url, "headers": {HEADER: action_secret}},
+    }
     tracker_store = tracker_store_config(settings.tracker_store_url)
     if tracker_store:
         config["tracker_store"] = tracker_store
@@ -78,11 +82,13 @@ def available_channels() -> tuple[str, ...]:
 
 # Rasa's socketio channel with its session-persistence bug fixed; name() stays "socketio".
 SOCKETIO_CHANNEL = "bot.connectors.socketio.PersistentSocketIOInput"
+# Rasa's rest channel made safe for hostile clients; name() stays "rest" (same URL).
+REST_CHANNEL = "bot.connectors.rest.GuardedRestInput"
 
 
 def credentials(channels: tuple[str, ...]) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "rest": None,
+        REST_CHANNEL: None,
         SOCKETIO_CHANNEL: {
             "user_message_evt": "user_uttered",
             "bot_message_evt": "bot_uttered",
@@ -116,6 +122,8 @@ def write_runtime_files(settings: Settings) -> tuple[Path, Path]:
     runtime_dir.chmod(0o700)
     endpoints_path = runtime_dir / "endpoints.yml"
     credentials_path = runtime_dir / "credentials.yml"
-    write_private(endpoints_path, yaml.safe_dump(endpoints(settings), allow_unicode=True))
+    endpoints_yaml = yaml.safe_dump(endpoints(settings, action_server_secret(settings)), allow_unicode=True)
+    write_private(endpoints_path, endpoints_yaml)  # it holds the secret
     write_private(credentials_path, yaml.safe_dump(credentials(available_channels()), allow_unicode=True))
     return endpoints_path, credentials_path
+

@@ -149,10 +149,41 @@ class Settings:
     # used by the demo page's widget and its Content-Security-Policy. Empty: the demo page's own
     # host name with RASA_PORT (right for `make run` on one machine or a LAN).
     public_rasa_url: str = ""
+    # Service hardening (docs/threat-model.md).
+    # Interface of the action server; only the Rasa server calls it, so loopback by default.
+    action_bind_host: str = "127.0.0.1"
+    # Shared secret the Rasa server sends to the action server (header X-Action-Secret).
+    # Empty: generated once into <data_dir>/action-server.secret (mode 0600).
+    action_server_secret: str = field(repr=False, default="")
+    # Largest HTTP request body the Rasa server reads (REST, socket.io, webhooks); larger: 413.
+    max_request_bytes: int = 64 * 1024
+    # Longest message text kept and processed; a longer one is cut (start and end kept). Above the
+    # longest form answer (2,000 characters), so an over-long answer is still refused, not cut.
+    max_message_chars: int = 4000
+    # How long the Rasa server keeps retrying an action server it cannot reach (a restart).
+    action_retry_seconds: float = 20.0
+    # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
+    warm_standby: bool = True
+
+    @property
+    def action_server_url(self) -> str:
+        """Where the Rasa server (and the launcher's health check) reach the action server."""
+        host = self.action_bind_host
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.action_port}"
 
     @property
     def action_endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"{self.action_server_url}/webhook"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """``CORS_ORIGINS`` as a list: ``["*"]`` (any origin) or the origins named, comma-separated."""
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return ["*"] if not origins or "*" in origins else origins
 
     @property
     def rasa_url(self) -> str:
@@ -207,6 +238,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lookup_number_max_failures=env.integer("LOOKUP_NUMBER_MAX_FAILURES", 10),
         lookup_lockout_minutes=env.number("LOOKUP_LOCKOUT_MINUTES", 60.0),
         public_rasa_url=env.text("PUBLIC_RASA_URL", "").rstrip("/"),
+        action_bind_host=env.text("ACTION_BIND_HOST", "127.0.0.1"),
+        action_server_secret=env.text("ACTION_SERVER_SECRET", ""),
+        max_request_bytes=env.integer("MAX_REQUEST_BYTES", 64 * 1024),
+        max_message_chars=env.integer("MAX_MESSAGE_CHARS", 4000),
+        action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
+        warm_standby=env.flag("WARM_STANDBY", True),
     )
 
 

@@ -10,8 +10,12 @@ route and replaces the two handlers that matter:
   a client cannot pick another channel's sender id.
 * ``user_uttered``: a socket that sends a valid session id joins that room if it has not yet (a
   reconnecting client may speak before its ``session_request`` is handled: handlers run
-  concurrently). A message that cannot be processed is answered with an ``error_evt`` event
-  ``{"code": ..., "message": ...}`` instead of being dropped silently.
+  concurrently). The message and metadata are checked and cleaned as the REST channel's are
+  (:mod:`bot.connectors.inbound`: lone surrogates, control characters, length, metadata size).
+  A message that cannot be processed, or whose turn fails or produces nothing, is answered with
+  an ``error_evt`` event ``{"code": ..., "message": ...}`` instead of being dropped silently.
+
+Engine.IO refuses packets over ``MAX_REQUEST_BYTES`` (it closes that client's connection).
 
 Registered in credentials.yml by module path; ``name()`` stays ``socketio``, so the engine.io path
 stays ``/socket.io`` and the tracker records ``input_channel: socketio``.
@@ -29,16 +33,19 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
+from bot.connectors import inbound
+from core.settings import settings
+
 logger = logging.getLogger(__name__)
 
 # Session ids are issued by the server as uuid4().hex; only that shape is accepted back.
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 ERROR_EVENT = "error_evt"
 ERRORS = {
+    **inbound.MESSAGES,
     "missing_session_id": "消息缺少 session_id：请先发送 session_request，并在每条消息中带上 session_confirm 返回的 session_id。",
     "invalid_session_id": "session_id 无效：请发送 session_request 获取新的会话编号。",
     "invalid_message": "消息格式不正确：应为 {\"message\": \"文本\", \"session_id\": \"会话编号\"}。",
-    "invalid_metadata": "metadata 应为 JSON 对象。",
 }
 
 
@@ -61,9 +68,11 @@ class PersistentSocketIOOutput(SocketIOOutput):
     def __init__(self, sio: AsyncServer, bot_message_evt: Text, namespace: Optional[Text] = None) -> None:
         super().__init__(sio, bot_message_evt)
         self.namespace = namespace
+        self.sent = 0  # messages emitted through this output (one turn's)
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
         await self.sio.emit(self.bot_message_evt, response, room=socket_id, namespace=self.namespace)
+        self.sent += 1
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         payload = json_message["data"] if "data" in json_message else json_message
@@ -87,6 +96,8 @@ class PersistentSocketIOInput(SocketIOInput):
         sio = self.sio
         assert sio is not None  # set by super().blueprint
         namespace = self.namespace
+        cfg = settings()
+        sio.eio.max_http_buffer_size = cfg.max_request_bytes
 
         async def send_error(sid: Text, code: Text) -> None:
             logger.warning("socket.io message from %s rejected: %s", sid, code)
@@ -112,7 +123,7 @@ class PersistentSocketIOInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
-            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+            if not isinstance(data, dict):
                 await send_error(sid, "invalid_message")
                 return
             if self.session_persistence:
@@ -127,20 +138,26 @@ class PersistentSocketIOInput(SocketIOInput):
                 sender_id = session_id
             else:
                 sender_id = sid
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):  # Rasa's channel accepts metadata as a JSON string too
                 try:
                     metadata = json.loads(metadata)
                 except ValueError:
-                    metadata = None
-            if not isinstance(metadata, dict):
-                await send_error(sid, "invalid_metadata")
+                    metadata = []  # refused below
+            try:
+                text = inbound.message_text(data.get("message"), cfg.max_message_chars)
+                metadata = inbound.metadata(metadata)
+            except inbound.InvalidInput as problem:
+                await send_error(sid, problem.code)
                 return
             output_channel = PersistentSocketIOOutput(sio, self.bot_message_evt, namespace)
-            message = UserMessage(
-                data.get("message", ""), output_channel, sender_id, input_channel=self.name(), metadata=metadata
-            )
-            await on_new_message(message)
+            message = UserMessage(text, output_channel, sender_id, input_channel=self.name(), metadata=metadata)
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception("socket.io turn of %s failed", sender_id)
+            if not output_channel.sent:
+                await send_error(sid, "unavailable")
 
         return blueprint
 

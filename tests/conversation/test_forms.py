@@ -201,7 +201,7 @@ def test_transcripts_keep_the_conversation_but_not_the_forms_answers(assistant: 
     for answer in PETITION:
         chat.say(answer)
     with sqlite3.connect(assistant.settings.data_dir / "tracker.db") as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (chat.sender,)).fetchall()
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (chat.conversation_id,)).fetchall()
     stored = "\n".join(json.dumps(json.loads(data), ensure_ascii=False) for (data,) in rows)
     assert "我要投诉" in stored and "〔已隐去：姓名〕" in stored  # the transcript is there ...
     assert "13912345678" not in stored and "139 1234 5678" not in stored  # ... without the answers

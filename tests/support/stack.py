@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from bot.connectors.rest import conversation_id
 from core.instance import REST_WEBHOOK_PATH, Instance, find_shared_dir, free_port, reply_text, started_instance
 
 __all__ = ["Conversation", "RunningAssistant", "free_port", "new_sender", "reply_text", "running_assistant",
@@ -46,7 +47,10 @@ def new_sender() -> str:
 
 @contextmanager
 def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[RunningAssistant]:
-    with started_instance(data_dir, {"LOG_LEVEL": "INFO", **(extra_env or {})}) as instance:
+    """Without spares (``WARM_STANDBY=0``) unless ``extra_env`` asks for them: tests that do not
+    kill servers need not load each server twice."""
+    env = {"LOG_LEVEL": "INFO", "WARM_STANDBY": "0", **(extra_env or {})}
+    with started_instance(data_dir, env) as instance:
         yield RunningAssistant(**vars(instance))
 
 
@@ -57,6 +61,11 @@ class Conversation:
         self.assistant = assistant
         self.sender = sender or new_sender()
         self.messages: list[dict[str, Any]] = []
+
+    @property
+    def conversation_id(self) -> str:
+        """The tracker's id of this conversation (the REST channel namespaces sender ids)."""
+        return conversation_id(self.sender)
 
     def say(self, text: str) -> str:
         """Send one message; return the reply's text and button titles (as converse.py reads them)."""
