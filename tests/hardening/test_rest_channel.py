@@ -122,14 +122,15 @@ def test_a_rest_client_cannot_continue_a_wechat_citizens_conversation(assistant:
     victim = new_user_id()
     wechat = WeChatPeer(assistant.rasa_url, assistant.env)
     for text in ("我要投诉", "同意", "王小明"):  # the citizen starts a petition: consent, then the name
-        assert wechat.post(wechat.text(victim, text), "plain", victim).status == 200
+        assert wechat.post(wechat.text(victim, text), "aes", victim).status == 200  # safe mode: the AES key is set
     deadline = time.monotonic() + 60  # a late answer goes out later, through the API
     while len(stored_user_texts(assistant, f"wechat:{victim}")) < 3 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert stored_user_texts(assistant, f"wechat:{victim}") == ["我要投诉", "同意", "王小明"]
+    kept = stored_user_texts(assistant, f"wechat:{victim}")  # form answers are kept as placeholders
+    assert kept == ["我要投诉", "〔已隐去：对个人信息说明的答复〕", "〔已隐去：姓名〕"]
 
     for attempt in ("修改姓名", "确认", "我填到哪了？"):  # an attacker on the public REST endpoint
         stolen = post_rest(client, {"sender": f"wechat:{victim}", "message": attempt})
         assert stolen.status == 200 and "王小明" not in stolen.text
-    assert stored_user_texts(assistant, f"wechat:{victim}") == ["我要投诉", "同意", "王小明"]
+    assert stored_user_texts(assistant, f"wechat:{victim}") == kept
     assert stored_user_texts(assistant, conversation_id(f"wechat:{victim}")) == ["修改姓名", "确认", "我填到哪了？"]
