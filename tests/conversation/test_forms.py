@@ -154,6 +154,28 @@ def test_repeated_confirmation_files_one_record(assistant: RunningAssistant, sto
     assert store.count() == before + 1
 
 
+def test_a_confirmation_the_database_cannot_store_is_kept_for_a_retry(
+    assistant: RunningAssistant, store: SubmissionStore
+) -> None:
+    chat = Conversation(assistant)
+    chat.say("我有个建议想提交")
+    for answer in SUGGESTION:
+        chat.say(answer)
+    before = store.count()
+    blocker = sqlite3.connect(assistant.settings.data_dir / "assistant.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database past the busy timeout
+    try:
+        failed = chat.say("确认")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert "暂时无法保存" in failed and "还在" in failed and not TRACKING.search(failed)
+    assert store.count() == before
+    filed = chat.say("确认")  # the summary was kept: confirming again files it
+    number = TRACKING.search(filed).group(0)
+    assert store.get_record(number).title == "社区增设长椅" and store.count() == before + 1
+
+
 def test_court_matter_is_pointed_to_its_route_first(assistant: RunningAssistant, store: SubmissionStore) -> None:
     before = store.count()
     chat = Conversation(assistant)
