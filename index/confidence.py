@@ -8,7 +8,10 @@ a logistic model over a few query-level features, that the top passage's documen
 * the best passage's fused score, and each of its signals (see :mod:`index.fusion`);
 * the margin over the best passage of any other document (a clear winner is a good sign);
 * the share of the question's keyword weight the collection contains at all (a question about
-  户口 or 签证 carries weight the knowledge base has never seen).
+  户口 or 签证 carries weight the knowledge base has never seen);
+* whether the embedding signals alone, and the keyword signals alone, lead to the same document
+  (on the citizen set, 94% of top documents both agree on are right, 46% of those neither agrees
+  on).
 
 The coefficients live in ``index/data/confidence.json``; ``python -m index tune --confidence``
 fits them on the dev split of ``tests/data/citizen_eval.yaml`` (right answers against wrong ones
@@ -25,10 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .fusion import SIGNALS, ScoredChunks
+from .fusion import SIGNALS, WEIGHTS, ScoredChunks, weighted_sum
 
 MODEL_FILE = Path(__file__).with_name("data") / "confidence.json"
-FEATURES = ("fused", *SIGNALS, "margin", "known_share")
+FEATURES = ("fused", *SIGNALS, "margin", "known_share", "dense_agrees", "keyword_agrees")
+
+
+def _agrees(scored: ScoredChunks, mode: str, top_doc: int, chunk_docs: np.ndarray) -> float:
+    """1.0 when the signals of ``mode`` alone rank a passage of ``top_doc`` first."""
+    alone = weighted_sum(scored.signals, WEIGHTS.for_mode(mode))
+    return float(chunk_docs[int(np.argmax(alone))] == top_doc)
 
 
 def confidence_features(scored: ScoredChunks, order: np.ndarray, chunk_docs: np.ndarray) -> dict[str, float]:
@@ -41,6 +50,8 @@ def confidence_features(scored: ScoredChunks, order: np.ndarray, chunk_docs: np.
         **{name: float(peak[name][top]) for name in SIGNALS},
         "margin": float(scored.fused[top] - scored.fused[other]) if other is not None else float(scored.fused[top]),
         "known_share": float(scored.known_share),
+        "dense_agrees": _agrees(scored, "dense", chunk_docs[top], chunk_docs),
+        "keyword_agrees": _agrees(scored, "keyword", chunk_docs[top], chunk_docs),
     }
 
 
