@@ -24,7 +24,7 @@ SKIP: Final = "__SKIP__"
 NAME_MAX = 30
 ADDRESS_MIN, ADDRESS_MAX = 5, 200
 TEXT_MIN, TEXT_MAX = 15, 2000
-TITLE_MIN, TITLE_MAX = 4, 50
+TITLE_MIN, TITLE_MAX = 4, 30  # a title, not the suggestion itself (that is the next step)
 EMAIL_MAX = 254
 
 
@@ -290,7 +290,7 @@ def validate_address(text: Optional[str]) -> FieldResult:
 
 
 def validate_title(text: Optional[str]) -> FieldResult:
-    """Suggestion title of 4–50 characters (after trimming)."""
+    """Suggestion title of 4–30 characters (after trimming)."""
     title = _light_clean(text)
     error = _length_error("建议标题", len(title), TITLE_MIN, TITLE_MAX, "请用一句话概括您的建议，例如：增设社区老年食堂。")
     return _error(error) if error else _ok(title)

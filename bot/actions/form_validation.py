@@ -130,9 +130,12 @@ class PersonalDetailsFormValidation(FormValidationAction, ABC):
 
     def answer(self, dispatcher: CollectingDispatcher, turn: UserTurn, field: FormField) -> List[EventType]:
         if field is NAME and seems_not_a_name(turn):
-            dispatcher.utter_message(text="请告诉我您的姓名，例如“张三”。")
+            dispatcher.utter_message(text=field.purpose if turn.looks_like_question else "请告诉我您的姓名，例如“张三”。")
             return [SlotSet(field.slot, None)]
         result = field.validate(name_in(turn) if field is NAME else turn.text)
+        if (not result.ok or result.value is None) and turn.looks_like_question and field.purpose:
+            dispatcher.utter_message(text=field.purpose)  # "为什么要留手机号？会不会泄露？": say why, then ask again
+            return [SlotSet(field.slot, None)]
         if not result.ok or result.value is None:
             dispatcher.utter_message(text=result.error or f"{field.label}不符合要求，请重新输入。")
             return [SlotSet(field.slot, None)]

@@ -111,6 +111,30 @@ def test_invalid_answer_is_explained_and_asked_again(
     assert "请核对" in chat.messages[-1]["text"]
 
 
+def test_a_question_at_a_step_is_answered_with_why_it_is_asked_and_the_step_goes_on(assistant: RunningAssistant) -> None:
+    chat = Conversation(assistant)
+    chat.say("我有个建议想提交")
+    chat.say("同意")
+    chat.say("赵敏")
+    reply = chat.say("为什么要留手机号？会不会泄露？")  # was refused as a wrong mobile number
+    assert "联系您" in reply and "加密保存" in reply and "格式" not in reply, reply
+    assert "手机号码" in reply.splitlines()[-1]  # then the same question again
+    assert "所在区" in chat.say("13600001111")
+
+
+def test_optional_steps_offer_a_skip_button_and_a_long_title_is_asked_to_be_shorter(assistant: RunningAssistant) -> None:
+    chat = Conversation(assistant)
+    chat.say("我有个建议想提交")
+    for answer in SUGGESTION[:3]:
+        chat.say(answer)
+    assert "邮箱" in chat.say("徐汇区") and chat.button_titles == ["跳过"]
+    chat.say("跳过")
+    sentence = "建议在我们社区公园的步道两旁每隔五十米增设一张带靠背的长椅方便老人散步时休息"
+    reply = chat.say(sentence)
+    assert "30" in reply and "标题" in reply, reply
+    assert "建议内容" in chat.say("社区增设长椅")
+
+
 @pytest.mark.parametrize("cancel_after", [0, 3, len(SUGGESTION)])
 def test_cancelling_at_any_point_stores_nothing(
     assistant: RunningAssistant, store: SubmissionStore, cancel_after: int

@@ -148,6 +148,27 @@ def test_a_reload_shows_the_history_and_continues_the_same_conversation(page, as
     assert stored_conversation(page)["sessionId"] == before["sessionId"]
 
 
+def test_a_form_step_answers_a_question_about_it_and_an_optional_step_can_be_skipped_with_a_tap(page, assistant):
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    quick_reply(page, "我要提人民建议").click()
+    expect(bot_messages(page).last).to_contain_text("如您同意")
+    quick_reply(page, "同意").click()
+    expect(bot_messages(page).last).to_contain_text("请问您的姓名")
+    ask(page, "赵敏")
+    expect(bot_messages(page).last).to_contain_text("请输入您的手机号码")
+    ask(page, "为什么要留手机号？会不会泄露？")
+    expect(page.locator(".xf-msg-bot", has_text="办理机关联系您")).to_have_count(1)  # why it is asked ...
+    expect(bot_messages(page).last).to_contain_text("请输入您的手机号码")  # ... then the step again
+    ask(page, "13600001111")
+    expect(bot_messages(page).last).to_contain_text("所在区")
+    ask(page, "徐汇区")
+    expect(bot_messages(page).last).to_contain_text("电子邮箱")
+    quick_reply(page, "跳过").click()
+    expect(bot_messages(page).last).to_contain_text("标题")
+
+
 XSS_PAYLOADS = ["<img src=x onerror=window.__xss=1>", "<script>window.__xss=1</script>"]
 
 
