@@ -165,6 +165,10 @@ class ValidateStatusForm(FormValidationAction):
         return "validate_status_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if _reopened_after_failed_lookup(tracker.events):
+            # Re-opened after a failed lookup: the digits that failed (which Rasa offers again from
+            # this turn's events) are not taken again; the number is kept.
+            return [SlotSet("mobile_last4", None)]
         turn = UserTurn.latest(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
         activating = requested is None  # nothing asked yet: read the message that opened the form
@@ -192,6 +196,16 @@ class ValidateStatusForm(FormValidationAction):
             dispatcher.utter_message(text=hint)
             return [SlotSet(requested, None)]
         return events
+
+
+def _reopened_after_failed_lookup(events: List[Dict[Text, Any]]) -> bool:
+    """The lookup ran since the citizen's latest message (and re-opened the form to retry)."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_check_status":
+            return True
+    return False
 
 
 _LAST4_PHRASE = re.compile(r"(尾号|后四位|后4位|末四位|末4位)\D{0,4}(\d{4})(?!\d)")

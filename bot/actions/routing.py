@@ -12,7 +12,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
@@ -103,6 +103,10 @@ class ActionSmallTalk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if intent == "stop" and tracker.active_loop_name == "status_form":  # the stop rule outranks this form
+            dispatcher.utter_message(response="utter_status_cancelled")
+            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("tracking_number", None),
+                    SlotSet("mobile_last4", None)]
         text = latest_text(tracker)
         if is_substantive_question(text):
             result = await knowledge.search(text)

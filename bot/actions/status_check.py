@@ -11,7 +11,7 @@ import math
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.filing import submission_store
@@ -22,6 +22,7 @@ NOT_FOUND_REPLY = (
     "没有找到与该查询编号和手机号码后4位相符的记录，请核对后再试。"
     "查询编号以 XF 或 JY 开头，共16位；手机号码后4位为提交时所留号码。如有疑问，请拨打 12345 市民服务热线。"
 )
+RETRY_HINT = "可以直接重新输入手机号码后4位，或输入新的查询编号；不查了请回复“取消”。"
 
 
 # Channels that put the client's network address into a message's metadata themselves, replacing
@@ -75,5 +76,11 @@ class ActionCheckStatus(Action):
         else:
             result = await asyncio.to_thread(submission_store().lookup, number, last4, tracker.sender_id,
                                              client_address(tracker))
+            if result.outcome is LookupOutcome.NOT_FOUND:
+                # Let the citizen correct a digit (the store's throttle still counts every try): the
+                # form is active again with the number kept, and asks for the last 4 digits without
+                # re-reading the message that failed.
+                dispatcher.utter_message(text=f"{NOT_FOUND_REPLY}\n{RETRY_HINT}")
+                return [SlotSet("mobile_last4", None), ActiveLoop("status_form")]
             dispatcher.utter_message(text=status_reply(result))
         return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]

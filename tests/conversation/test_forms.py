@@ -221,6 +221,22 @@ def test_status_lookup_reveals_nothing_for_any_wrong_combination(assistant: Runn
     assert len(replies) == 1 and number not in replies.pop()
 
 
+def test_a_wrong_last4_can_be_corrected_in_the_next_message(assistant: RunningAssistant) -> None:
+    number = TRACKING.search(file_form(Conversation(assistant), "我有个建议想提交", SUGGESTION)).group(0)
+    chat = Conversation(assistant)
+    failed = chat.say(f"查一下{number}，手机尾号2222")
+    assert "没有找到" in failed and "后4位" in failed.splitlines()[-1]
+    found = chat.say("1111")  # was: 抱歉，我没有完全理解
+    assert number in found and "已提交" in found
+    other = Conversation(assistant)  # a citizen who does not know the digits can leave
+    other.say(f"查一下{number}，手机尾号2222")
+    assert "已停止查询" in other.say("取消")
+    assert "来源：" in other.say("信访事项的办理期限是多久？")  # and is no longer asked for them
+    asked = Conversation(assistant)  # 取消 stops a lookup at any step (it said 目前没有正在填写的内容)
+    asked.say("查询进度")
+    assert "已停止查询" in asked.say("取消")
+
+
 def test_repeated_failed_lookups_are_slowed_down(assistant: RunningAssistant) -> None:
     chat = Conversation(assistant)
     replies = [chat.say(f"查一下JY2020010{i}ABCDEF，手机尾号1111") for i in range(7)]
