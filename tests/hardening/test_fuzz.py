@@ -147,11 +147,15 @@ async def socketio_turn(rasa_url: str, kind: str, data: Any) -> str:
         if kind == "hostile" and isinstance(payload, dict) and "session_id" not in payload:
             payload = {**payload, "session_id": session_id}
         frame = "42" + json.dumps(["user_uttered", payload])
-        await client.ws.send_str(frame)
-        if len(frame) > 64 * 1024:  # over MAX_REQUEST_BYTES: Engine.IO drops the connection
+        if len(frame.encode("utf-8")) > 64 * 1024:  # over MAX_REQUEST_BYTES: Engine.IO drops the connection,
+            try:  # sometimes before the client has finished sending the frame
+                await client.ws.send_str(frame)
+            except (ConnectionError, aiohttp.ClientError):
+                return "closed"
             assert client.reader is not None
             await asyncio.wait_for(client.reader, 30)
             return "closed"
+        await client.ws.send_str(frame)
         events = await client.until(lambda event: event[0] in ("bot_uttered", "error_evt"))
         name = events[-1][0]
         assert kind != "valid" or name == "bot_uttered", events

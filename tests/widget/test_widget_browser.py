@@ -169,6 +169,17 @@ def test_a_form_step_answers_a_question_about_it_and_an_optional_step_can_be_ski
     expect(bot_messages(page).last).to_contain_text("标题")
 
 
+def test_emergency_numbers_are_tap_to_call_links(page, assistant):
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    ask(page, "救命，楼下着火了")
+    reply = bot_messages(page).last
+    expect(reply).to_contain_text("火警 119")
+    for number in ("110", "120", "119"):  # they were plain text, while 12345 in the handoff note was a link
+        expect(reply.locator(f'a[href="tel:{number}"]')).to_have_text(number)
+
+
 XSS_PAYLOADS = ["<img src=x onerror=window.__xss=1>", "<script>window.__xss=1</script>"]
 
 
@@ -276,6 +287,8 @@ def test_handoff_shows_a_short_note_with_the_human_channels(page, assistant):
     expect(note).to_be_visible()
     expect(note).to_contain_text("12345")
     expect(note.get_by_role("link", name="拨打 12345")).to_have_attribute("href", "tel:12345")
+    expect(note).to_contain_text("不能直接为您接通工作人员")  # what the handoff does, said honestly ...
+    expect(note).not_to_contain_text("接待场所")  # ... without repeating the reply's channels
     expect(bot_messages(page).last).to_contain_text("12345 市民服务热线")
 
 

@@ -162,6 +162,27 @@ def test_links_are_built_only_for_http_urls_and_nothing_else_becomes_markup(modu
     }
 
 
+def test_service_numbers_become_call_links_and_other_numbers_do_not(modules):
+    segments = modules("""const r = await load('rich-text');
+        return [r.splitLinksAndNumbers('请立即拨打：报警 110，急救 120，火警 119。'),
+                r.splitLinksAndNumbers('拨打“12345”市民服务热线，或 12348。'),
+                r.splitLinksAndNumbers('120日内办结，编号 JY20261122K7Q2MX，电话 021-12345678，11012'),
+                r.splitLinksAndNumbers('见 https://example.gov.cn/110 页')];""")
+    assert segments == [
+        [{"text": "请立即拨打：报警 "}, {"tel": "110", "text": "110"}, {"text": "，急救 "}, {"tel": "120", "text": "120"},
+         {"text": "，火警 "}, {"tel": "119", "text": "119"}, {"text": "。"}],
+        [{"text": "拨打“"}, {"tel": "12345", "text": "12345"}, {"text": "”市民服务热线，或 "}, {"tel": "12348", "text": "12348"},
+         {"text": "。"}],
+        [{"text": "120日内办结，编号 JY20261122K7Q2MX，电话 021-12345678，11012"}],
+        [{"text": "见 "}, {"url": "https://example.gov.cn/110", "text": "https://example.gov.cn/110"}, {"text": " 页"}],
+    ]
+    hrefs = modules("""const r = await load('rich-text');
+        const box = document.createElement('div');
+        box.appendChild(r.renderBotText(document, '报警 110，急救 120', '（新窗口）'));
+        return [...box.querySelectorAll('a')].map((a) => [a.getAttribute('href'), a.textContent, a.target]);""")
+    assert hrefs == [["tel:110", "110", ""], ["tel:120", "120", ""]]
+
+
 def test_the_stored_transcript_is_bounded_and_forgotten_when_idle(modules):
     result = modules("""const t = await load('transcript');
         const memory = new Map();

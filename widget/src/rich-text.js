@@ -1,12 +1,30 @@
 // Message text -> DOM, without ever interpreting it as HTML: every piece of text becomes a text
-// node; http(s) URLs become links built with DOM APIs; a line starting with 来源： (the source
-// of a knowledge answer) gets its own citation element.
+// node; http(s) URLs and the public service numbers (110, 120, 119, 12345 …) become links built
+// with DOM APIs; a line starting with 来源： (the source of a knowledge answer) gets its own
+// citation element.
 
 export const SOURCE_PREFIX = "来源：";
 
 // A URL ends at whitespace, quotes, angle brackets or CJK punctuation / full-width forms.
 const URL_PATTERN = /https?:\/\/[^\s<>"'`\u3000-\u303f\uff00-\uffef]+/g;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
+// Emergency and government service numbers, standing alone (not inside a longer number, a
+// tracking number, or a count such as 120日).
+const HOTLINE_PATTERN =
+  /(?<![0-9０-９A-Za-z])(?:110|119|120|122|12345|12348|12333|12388|12368|12309|12389|12315)(?![0-9０-９A-Za-z日天条元个年号月%％])/g;
+
+/** Split plain text into [{text}, {tel, text}] segments at the service numbers. */
+function splitHotlines(text) {
+  const segments = [];
+  let last = 0;
+  for (const match of text.matchAll(HOTLINE_PATTERN)) {
+    if (match.index > last) segments.push({ text: text.slice(last, match.index) });
+    segments.push({ tel: match[0], text: match[0] });
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) segments.push({ text: text.slice(last) });
+  return segments;
+}
 
 /** Split text into [{text}, {url, text}] segments; only http(s) URLs that parse become links. */
 export function splitLinks(text) {
@@ -29,11 +47,24 @@ export function splitLinks(text) {
   return segments;
 }
 
+/** URL segments, then the service numbers inside the text between them. */
+export function splitLinksAndNumbers(text) {
+  return splitLinks(text).flatMap((segment) => (segment.url ? [segment] : splitHotlines(segment.text)));
+}
+
 /** Append ``text`` to ``parent`` as text nodes and safe links; returns parent.
- * ``newWindowHint`` is read to screen-reader users after each link (it opens a new tab). */
+ * ``newWindowHint`` is read to screen-reader users after each web link (it opens a new tab). */
 export function appendLinkedText(parent, text, newWindowHint) {
   const doc = parent.ownerDocument;
-  for (const segment of splitLinks(text)) {
+  for (const segment of splitLinksAndNumbers(text)) {
+    if (segment.tel) {
+      const call = doc.createElement("a");
+      call.href = `tel:${segment.tel}`;
+      call.className = "xf-tel";
+      call.textContent = segment.text;
+      parent.appendChild(call);
+      continue;
+    }
     if (!segment.url) {
       parent.appendChild(doc.createTextNode(segment.text));
       continue;
