@@ -180,6 +180,21 @@ def test_emergency_numbers_are_tap_to_call_links(page, assistant):
         expect(reply.locator(f'a[href="tel:{number}"]')).to_have_text(number)
 
 
+def test_after_a_reload_the_chat_opens_at_the_latest_message(page, assistant):
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    for turn in range(4):  # several long answers: the log is many screens tall
+        ask(page, QUESTION)
+        expect(page.locator(".xf-msg-bot", has_text="来源：")).to_have_count(turn + 1)
+    page.reload()
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()
+    log = page.locator(".xf-log")
+    expect(log).to_have_js_property("scrollTop", log.evaluate("el => el.scrollHeight - el.clientHeight"))
+    distance = log.evaluate("el => el.scrollHeight - el.clientHeight - el.scrollTop")
+    assert log.evaluate("el => el.scrollHeight > 2 * el.clientHeight") and distance <= 2, distance
+
+
 XSS_PAYLOADS = ["<img src=x onerror=window.__xss=1>", "<script>window.__xss=1</script>"]
 
 

@@ -93,6 +93,18 @@ export class ChatView {
       className: "xf-log",
       attrs: { role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.logLabel, tabindex: "0" },
     });
+    // The log stays at its latest message while the citizen has not scrolled up, also when its
+    // size changes after the fact (the stylesheet arriving after a reload, elder mode, rotation).
+    this.pinnedToEnd = true;
+    this.log.addEventListener("scroll", () => {
+      this.pinnedToEnd = this.log.scrollHeight - this.log.clientHeight - this.log.scrollTop < 24;
+    });
+    const view = doc.defaultView;
+    if (view && view.ResizeObserver) {
+      new view.ResizeObserver(() => {
+        if (this.pinnedToEnd) this.scrollToEnd();
+      }).observe(this.log);
+    }
     this.typing = element(doc, "p", { className: "xf-typing", attrs: { role: "status" } });
     this.typing.hidden = true;
 
@@ -254,6 +266,7 @@ export class ChatView {
   }
 
   scrollToEnd() {
+    this.pinnedToEnd = true;
     this.log.scrollTop = this.log.scrollHeight;
   }
 }
