@@ -19,6 +19,7 @@ from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
+from bot.actions.status_check import lookup_cleared
 from bot.nlu.emergency_guard import is_emergency
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 from core.textnorm import normalize
@@ -45,6 +46,10 @@ def latest_text(tracker: Tracker) -> Text:
     return tracker.latest_message.get("text") or ""
 
 
+def latest_intent(tracker: Tracker) -> Text:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
 def outweighs_classifier(result: Answer) -> bool:
     """The knowledge base is sure enough to overrule a classifier that heard no knowledge question."""
     return result.confident and result.search is not None and result.search.confidence >= OUT_OF_SCOPE_MIN_CONFIDENCE
@@ -57,7 +62,7 @@ class ActionArbitrate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        intent = latest_intent(tracker)
         text = latest_text(tracker)
         decision = decide(intent, text, today_in_shanghai())
         log.debug("route for intent %s: %s (%s)", intent, decision.route.value, decision.reason)
@@ -102,11 +107,10 @@ class ActionSmallTalk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        intent = latest_intent(tracker)
         if intent == "stop" and tracker.active_loop_name == "status_form":  # the stop rule outranks this form
             dispatcher.utter_message(response="utter_status_cancelled")
-            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("tracking_number", None),
-                    SlotSet("mobile_last4", None)]
+            return [ActiveLoop(None), SlotSet("requested_slot", None), *lookup_cleared()]
         text = latest_text(tracker)
         if is_substantive_question(text):
             result = await knowledge.search(text)

@@ -57,12 +57,17 @@ def status_reply(result: LookupResult) -> Text:
     return "\n".join(lines)
 
 
+def lookup_cleared() -> List[EventType]:
+    """Forget the tracking number and digits of a lookup (started, finished or stopped)."""
+    return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]
+
+
 class ActionStartStatusCheck(Action):
     def name(self) -> Text:
         return "action_start_status_check"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]
+        return lookup_cleared()
 
 
 class ActionCheckStatus(Action):
@@ -83,4 +88,4 @@ class ActionCheckStatus(Action):
                 dispatcher.utter_message(text=f"{NOT_FOUND_REPLY}\n{RETRY_HINT}")
                 return [SlotSet("mobile_last4", None), ActiveLoop("status_form")]
             dispatcher.utter_message(text=status_reply(result))
-        return [SlotSet("tracking_number", None), SlotSet("mobile_last4", None)]
+        return lookup_cleared()

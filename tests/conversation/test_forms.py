@@ -30,10 +30,16 @@ def store(assistant: RunningAssistant) -> SubmissionStore:
     return SubmissionStore.from_settings(load_settings(assistant.env))
 
 
-def file_form(chat: Conversation, opening: str, answers: list[str]) -> str:
-    chat.say(opening)
+def fill_form(chat: Conversation, opening: str, answers: list[str]) -> str:
+    """Open a form and answer every step; return the last reply (the summary to confirm)."""
+    reply = chat.say(opening)
     for answer in answers:
-        chat.say(answer)
+        reply = chat.say(answer)
+    return reply
+
+
+def file_form(chat: Conversation, opening: str, answers: list[str]) -> str:
+    fill_form(chat, opening, answers)
     return chat.say("确认")
 
 
@@ -182,9 +188,7 @@ def test_a_confirmation_the_database_cannot_store_is_kept_for_a_retry(
     assistant: RunningAssistant, store: SubmissionStore
 ) -> None:
     chat = Conversation(assistant)
-    chat.say("我有个建议想提交")
-    for answer in SUGGESTION:
-        chat.say(answer)
+    fill_form(chat, "我有个建议想提交", SUGGESTION)
     before = store.count()
     blocker = sqlite3.connect(assistant.settings.data_dir / "assistant.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database past the busy timeout

@@ -56,6 +56,17 @@ def quick_reply(page: Any, title: str) -> Any:
     return page.get_by_role("group", name="可选回复").get_by_role("button", name=title, exact=True)
 
 
+def start_form(page: Any, assistant: RunningAssistant, button: str) -> None:
+    """Open the widget on the demo page, tap a form's button and consent: the name step is asked."""
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    quick_reply(page, button).click()
+    expect(bot_messages(page).last).to_contain_text("如您同意")
+    quick_reply(page, "同意").click()
+    expect(bot_messages(page).last).to_contain_text("请问您的姓名")
+
+
 def stored_conversation(page: Any) -> dict[str, Any]:
     raw = page.evaluate(
         "() => Object.keys(localStorage).filter(k => k.endsWith(':conversation')).map(k => localStorage.getItem(k))"
@@ -126,13 +137,7 @@ def test_a_quick_reply_sends_its_payload_and_shows_its_title(page, assistant):
 
 
 def test_a_reload_shows_the_history_and_continues_the_same_conversation(page, assistant):
-    page.goto(assistant.web_url + "/")
-    open_widget(page)
-    greeted(page)
-    quick_reply(page, "我要提交信访事项").click()
-    expect(bot_messages(page).last).to_contain_text("如您同意")
-    quick_reply(page, "同意").click()
-    expect(bot_messages(page).last).to_contain_text("请问您的姓名")
+    start_form(page, assistant, "我要提交信访事项")
     before = stored_conversation(page)
     shown = bot_messages(page).count()
 
@@ -149,13 +154,7 @@ def test_a_reload_shows_the_history_and_continues_the_same_conversation(page, as
 
 
 def test_a_form_step_answers_a_question_about_it_and_an_optional_step_can_be_skipped_with_a_tap(page, assistant):
-    page.goto(assistant.web_url + "/")
-    open_widget(page)
-    greeted(page)
-    quick_reply(page, "我要提人民建议").click()
-    expect(bot_messages(page).last).to_contain_text("如您同意")
-    quick_reply(page, "同意").click()
-    expect(bot_messages(page).last).to_contain_text("请问您的姓名")
+    start_form(page, assistant, "我要提人民建议")
     ask(page, "赵敏")
     expect(bot_messages(page).last).to_contain_text("请输入您的手机号码")
     ask(page, "为什么要留手机号？会不会泄露？")
