@@ -5,6 +5,8 @@ import pytest
 
 from core.settings import Settings
 from index import Searcher, extract_answer, format_citation
+from index.answer import extract_sentences
+from index.searcher import Hit
 
 
 @pytest.fixture
@@ -115,3 +117,22 @@ def test_sentence_vectors_are_remembered_and_equal_to_fresh_ones(searcher: Searc
     before = encoder.texts_encoded
     extract_answer("信访事项多久办结", best)
     assert encoder.texts_encoded == before  # no sentence went through the model (nor the query: cached)
+
+
+def _passage(number: int, section: str, citation: str, *sentences: str) -> Hit:
+    return Hit(chunk_id=f"fx-deadline#{number}", doc_id="fx-deadline", title="办理期限", section=section,
+               citation=citation, sentences=sentences, source="信访工作条例", issuer="", date="", url="",
+               region="全国", score=0.3, dense=0.3, keyword=0.3, bm25=5.0, version="v")
+
+
+def test_a_sentence_restating_one_already_in_the_answer_is_left_out(built: Settings):
+    national = _passage(0, "受理后60日内办结", "《信访工作条例》第三十四条",
+                        "信访事项自受理之日起60日内办结。",
+                        "情况复杂的，经本机关、单位负责人批准，可以适当延长，但最多延长30日，并要告诉信访人延期的理由。")
+    shanghai = _passage(1, "上海的规定", "《上海市信访条例》第三十七条",
+                        "情况复杂的，经本行政机关负责人批准可以延长，最多三十日，并告知信访人理由。",
+                        "在上海，延长办理期限要经本行政机关负责人批准。")
+    for best, kept, restated in ((national, "最多延长30日", "最多三十日"), (shanghai, "最多三十日", "最多延长30日")):
+        text, _ = extract_sentences("情况复杂的可以延长多久？", [national, shanghai], best, cfg=built)
+        assert kept in text and restated not in text, text  # the other passage says the same again
+        assert text.count("情况复杂的") == 1
