@@ -11,7 +11,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions import knowledge
-from bot.actions.form_turns import UserTurn, interrupts, is_resumed_after_interruption, wants_to_cancel
+from bot.actions.form_turns import UserTurn, end_form, interrupts, is_resumed_after_interruption, wants_to_cancel
 from bot.deadlines import StartEvent, deadline_reply, parse_start_date, start_event
 from submissions.timeutil import SHANGHAI
 
@@ -60,7 +60,7 @@ class ValidateDeadlineForm(FormValidationAction):
             dispatcher.utter_message(response="utter_back_to_form")
             return []
         if wants_to_cancel(turn, None):
-            return [SlotSet("requested_slot", None)]
+            return end_form("deadline_event", "deadline_start")
         if interrupts(turn, None) and turn.intent != "ask_deadline":
             return []
         events = _slots_from(turn.text, today)

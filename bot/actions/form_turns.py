@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 
 from bot.actions.form_fields import FormField
 from core.textnorm import normalize
@@ -68,6 +69,18 @@ def wants_to_cancel(turn: UserTurn, field: Optional[FormField]) -> bool:
     if is_long_answer(turn, field):  # a description that happens to start with "算了" is still content
         return bool(_CANCEL.match(turn.normalised)) and len(turn.normalised) <= 12
     return bool(_CANCEL.match(turn.normalised)) or turn.is_confident("stop")
+
+
+def end_form(*own_slots: Text) -> List[EventType]:
+    """Events that end a form from its validation, forgetting ``own_slots`` (at least one).
+
+    Forgetting one of the form's own slots is what makes it work: Rasa rejects a run of the form
+    whose validation sets no slot but ``requested_slot`` (``FormAction.validate``), and a rejected
+    form lets the general rules answer the message instead ("目前没有正在填写的内容").
+    """
+    if not own_slots:
+        raise ValueError("end_form needs at least one of the form's own slots")
+    return [*(SlotSet(slot, None) for slot in own_slots), SlotSet("requested_slot", None)]
 
 
 def interrupts(turn: UserTurn, field: Optional[FormField]) -> bool:

@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.form_fields import FIELDS_BY_FORM, NAME, PETITION_CONTENT, FormField, stored_value
 from bot.actions.form_turns import (
     UserTurn,
+    end_form,
     field_named,
     interrupts,
     is_agreement,
@@ -177,7 +178,7 @@ class ValidateStatusForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_back_to_form")
                 return []
             if wants_to_cancel(turn, None):
-                return [SlotSet(REQUESTED_SLOT, None)]
+                return end_form("tracking_number", "mobile_last4")
             if interrupts(turn, None):
                 return []
         events: List[EventType] = []

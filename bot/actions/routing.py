@@ -12,14 +12,13 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
-from bot.actions.status_check import lookup_cleared
 from bot.nlu.emergency_guard import is_emergency
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 from core.textnorm import normalize
@@ -108,9 +107,6 @@ class ActionSmallTalk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         intent = latest_intent(tracker)
-        if intent == "stop" and tracker.active_loop_name == "status_form":  # the stop rule outranks this form
-            dispatcher.utter_message(response="utter_status_cancelled")
-            return [ActiveLoop(None), SlotSet("requested_slot", None), *lookup_cleared()]
         text = latest_text(tracker)
         if is_substantive_question(text):
             result = await knowledge.search(text)

@@ -65,3 +65,12 @@ def test_clear_requests_start_at_once(assistant: RunningAssistant, text: str, ma
 def test_a_dated_deadline_question_is_computed(assistant: RunningAssistant) -> None:
     reply = Conversation(assistant).say("我2026年3月2日收到处理意见，复查最晚哪天申请？")
     assert "2026年4月1日" in reply
+
+
+@pytest.mark.parametrize("stop", ["取消", "算了，不算了"])
+def test_the_calculator_can_be_stopped_and_the_next_question_is_answered(assistant: RunningAssistant, stop: str) -> None:
+    chat = Conversation(assistant)
+    assert "起算的日期" in chat.say("帮我算一下复核截止日期")
+    assert "已停止计算" in chat.say(stop)
+    reply = chat.say("对处理意见不服怎么办？")
+    assert "复查" in reply and "来源：" in reply

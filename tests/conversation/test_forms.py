@@ -150,7 +150,8 @@ def test_cancelling_at_any_point_stores_nothing(
     chat.say("我想提个建议")
     for answer in SUGGESTION[:cancel_after]:
         chat.say(answer)
-    assert "取消" in chat.say("取消")
+    reply = chat.say("取消")
+    assert "已取消本次填写" in reply and "目前没有正在填写" not in reply, reply
     assert store.count() == before
 
 
