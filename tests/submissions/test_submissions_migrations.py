@@ -1,6 +1,6 @@
 """Alembic migrations on SQLite and a real PostgreSQL: a new database, a database made by the
 code before migrations (with rows), several processes upgrading at once, a database from a newer
-version, the baseline's downgrade, and models.py never drifting from them."""
+version, the baseline's downgrade, the command line, and models.py never drifting from them."""
 from __future__ import annotations
 
 import fnmatch
@@ -245,6 +245,48 @@ def test_the_baseline_downgrades_an_empty_database_and_upgrades_again(engine: En
     assert table_names(engine) - {"alembic_version"} == set()
     assert upgrade_schema(engine) == head_revision()
     assert differences(engine) == []
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "submissions", *args], cwd=PROJECT_ROOT, env=dict(os.environ),
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_the_command_line_migrates_shows_and_goes_back_only_when_told(engine: Engine) -> None:
+    assert "没有迁移记录" in cli("current").stdout
+    assert table_names(engine) == set()  # showing does not migrate
+
+    history = cli("history")
+    assert history.returncode == 0 and history.stdout.startswith(f"{head_revision()}（最新）")
+    assert f"{BASELINE_REVISION}" in history.stdout and "Baseline" in history.stdout
+
+    migrated = cli("migrate")
+    assert migrated.returncode == 0 and migrated.stdout.strip() == f"数据库结构版本：无 → {head_revision()}"
+    assert cli("current").stdout.strip() == f"{head_revision()}（最新）"
+    assert "无需迁移" in cli("migrate").stdout
+
+    refused = cli("migrate", "--to", "base")
+    assert refused.returncode == 1 and "--downgrade" in refused.stderr
+    assert revision_of(engine) == head_revision()
+    unknown = cli("migrate", "--to", "0999")
+    assert unknown.returncode == 1 and "没有版本 0999" in unknown.stderr
+
+    back = cli("migrate", "--to", "base", "--downgrade")
+    assert back.returncode == 0 and back.stdout.strip() == f"数据库结构版本：{head_revision()} → 无"
+    assert table_names(engine) - {"alembic_version"} == set()
+
+
+def test_the_command_line_reports_a_newer_database(engine: Engine) -> None:
+    upgrade_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    for command in ("current", "migrate", "list"):
+        result = cli(command)
+        assert result.returncode == 1 and "9999" in result.stderr and "更新版本的程序" in result.stderr, (command, result.stderr)
 
 
 # --- packaging ---------------------------------------------------------------------------------
