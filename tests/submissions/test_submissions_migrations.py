@@ -202,8 +202,9 @@ import os, sys, time
 from core.settings import load_settings
 from submissions.database import create_database_engine
 from submissions.schema import upgrade_schema
-go = sys.argv[1]
+go, ready = sys.argv[1], sys.argv[2]
 engine = create_database_engine(load_settings().database_url)
+open(ready, "w").close()
 deadline = time.monotonic() + 60
 while not os.path.exists(go) and time.monotonic() < deadline:
     time.sleep(0.01)
@@ -217,15 +218,18 @@ def test_several_processes_upgrading_at_once_all_succeed(engine: Engine, tmp_pat
         make_legacy_database_with_rows(engine)
     before = snapshot(engine) if start != "empty" else None
     go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{number}" for number in range(3)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", UPGRADE_WHEN_TOLD, str(go)], cwd=PROJECT_ROOT, env=dict(os.environ),
+            [sys.executable, "-c", UPGRADE_WHEN_TOLD, str(go), str(flag)], cwd=PROJECT_ROOT, env=dict(os.environ),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for _ in range(3)
+        for flag in ready
     ]
-    time.sleep(3)  # let them import and wait at the starting line (not an assertion)
-    go.touch()
+    deadline = time.monotonic() + 120  # a guard against a hang only
+    while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.touch()  # all of them start upgrading together
     results = [process.communicate(timeout=180) for process in processes]
     for process, (out, err) in zip(processes, results):
         assert process.returncode == 0, err[-2000:]
