@@ -1,7 +1,7 @@
-"""Start the whole assistant: prepare the knowledge index and the model, then run the servers.
+"""Start the whole assistant: migrate the database, prepare the knowledge index and the model, then run the servers.
 
     python -m core.launcher run       # prepare, then serve until Ctrl-C
-    python -m core.launcher prepare   # only build the index and train the model if needed
+    python -m core.launcher prepare   # only migrate the database, build the index and train the model if needed
 
 Each server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
 SIGTERM) stops every server. A server that dies is replaced (:mod:`core.supervisor`) while the
@@ -41,11 +41,31 @@ def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+class StartupError(RuntimeError):
+    """Start-up cannot go on; the message says why and what to do."""
+
+
 def prepare(settings: Settings) -> Path:
-    """Build the knowledge index if stale and train the model if its inputs changed."""
+    """Migrate the database, build the knowledge index if stale and train the model if its inputs changed."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_database(settings)
     prepare_index(settings)
     return ensure_model(settings)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Bring ``DATABASE_URL`` to the newest schema revision before any server opens it, so a
+    database this version cannot use stops start-up here (the servers would upgrade it too)."""
+    from submissions.database import create_database_engine
+    from submissions.schema import SchemaError, upgrade_schema
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        log.info("database schema at revision %s", upgrade_schema(engine))
+    except SchemaError as exc:
+        raise StartupError(f"数据库无法使用：{exc}") from exc
+    finally:
+        engine.dispose()
 
 
 def prepare_index(settings: Settings) -> None:
@@ -91,7 +111,11 @@ def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink
 
 
 def run(settings: Settings) -> int:
-    model = prepare(settings)
+    try:
+        model = prepare(settings)
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 1
     servers = supervisor_for(settings, model, os.environ, sys.stdout, colour=sys.stdout.isatty())
     stopping = threading.Event()
 
@@ -124,7 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="[launcher] %(message)s")
     if args.command == "prepare":
-        print(prepare(settings))
+        try:
+            print(prepare(settings))
+        except StartupError as exc:
+            log.error("%s", exc)
+            return 1
         return 0
     return run(settings)
 

@@ -1,7 +1,9 @@
-"""Staff command line: ``python -m submissions list|show|export|update-status``.
+"""Staff command line: ``python -m submissions list|show|export|update-status``, and the database
+schema's ``migrate|current|history|new-migration``.
 
-A thin layer over :class:`SubmissionStore` and :mod:`submissions.export`; configuration comes
-from the environment (``DATABASE_URL``, ``DATA_DIR``, ``DATA_KEY``) like everything else.
+A thin layer over :class:`SubmissionStore`, :mod:`submissions.export` and
+:mod:`submissions.schema`; configuration comes from the environment (``DATABASE_URL``,
+``DATA_DIR``, ``DATA_KEY``) like everything else.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence, TextIO
 
+from core.settings import load_settings
+from submissions import schema
+from submissions.database import create_database_engine
 from submissions.errors import SubmissionError
 from submissions.export import FORMATS, export_submissions
 from submissions.masking import (
@@ -52,7 +57,50 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("status", help="新状态：" + "、".join(f"{s.value}/{s.label}" for s in Status))
     status.add_argument("--actor", required=True, help="操作人员姓名")
     status.add_argument("--note", help="备注")
+
+    migrate = commands.add_parser("migrate", help="把数据库结构升级到最新版本（程序启动时也会自动升级）")
+    migrate.add_argument("--to", default="head", help="目标版本（默认 head：最新；base：没有任何表）")
+    migrate.add_argument("--downgrade", action="store_true", help="允许回退到更旧的版本（会删除之后的版本加入的表和数据）")
+    commands.add_parser("current", help="显示数据库当前的结构版本")
+    commands.add_parser("history", help="列出所有迁移版本（最新在前）")
+    new = commands.add_parser("new-migration", help="（开发用）按 models.py 的改动生成新的迁移脚本，生成后须人工检查")
+    new.add_argument("message", help="这次改动的简短说明")
     return parser
+
+
+SCHEMA_COMMANDS = ("migrate", "current", "history", "new-migration")
+
+
+def _run_schema_command(args: argparse.Namespace) -> None:
+    """The schema commands open the database without a store (a store would upgrade it first)."""
+    if args.command == "history":
+        head = schema.head_revision()
+        for revision in schema.revisions():
+            print(f"{revision.revision}{'（最新）' if revision.revision == head else ''}\t{revision.title}")
+        return
+    if args.command == "new-migration":
+        path = schema.new_migration(args.message)
+        print(f"已生成 {path}，请人工检查后再提交" if path else "models.py 与最新的迁移一致，不需要新的迁移")
+        return
+    engine = create_database_engine(load_settings().database_url)
+    try:
+        if args.command == "migrate":
+            before, after = schema.migrate_to(engine, args.to, allow_downgrade=args.downgrade)
+            print(f"数据库结构版本：{before or '无'} → {after or '无'}" if before != after else f"数据库结构已是版本 {after or '无'}，无需迁移")
+            return
+        with engine.connect() as connection:
+            current = schema.current_revision(connection)
+        head = schema.head_revision()
+        if current is None:
+            print("数据库没有迁移记录（新数据库，或迁移前的程序创建的数据库）；运行 migrate 或启动程序时会自动处理")
+        elif current == head:
+            print(f"{current}（最新）")
+        elif current in {revision.revision for revision in schema.revisions()}:
+            print(f"{current}（最新为 {head}，运行 python -m submissions migrate 升级）")
+        else:
+            raise schema.SchemaTooNew(current, head)
+    finally:
+        engine.dispose()
 
 
 def _print_list(records: Sequence[SubmissionRecord], out: TextIO) -> None:
@@ -121,6 +169,13 @@ def _output(path: Optional[Path], fmt: str) -> Iterator[TextIO]:
 def run(argv: Optional[Sequence[str]] = None, store: Optional[SubmissionStore] = None) -> int:
     """Run one command; returns the exit status (0 ok, 1 error, 2 usage)."""
     args = _parser().parse_args(argv)
+    if args.command in SCHEMA_COMMANDS:
+        try:
+            _run_schema_command(args)
+            return 0
+        except SubmissionError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
     if getattr(args, "reveal", False) and not args.actor:
         print("错误：使用 --reveal 时必须用 --actor 注明操作人员（将记入审计日志）", file=sys.stderr)
         return 2

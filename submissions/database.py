@@ -1,4 +1,4 @@
-"""Engines for the two supported databases and idempotent schema creation.
+"""Engines for the two supported databases (the schema itself: :mod:`submissions.schema`).
 
 * SQLite (the default, ``sqlite:///<data_dir>/assistant.db``): WAL journal so readers never
   block the writer, a busy timeout so concurrent writers wait instead of failing, foreign keys on.
@@ -10,7 +10,6 @@ are readable by their owner only: :func:`private_sqlite_file`.
 """
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.engine.url import URL
-from sqlalchemy.exc import DBAPIError
-
-from submissions.models import Base
-
-log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -81,14 +75,3 @@ def create_database_engine(database_url: str) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=15)
-
-
-def create_schema(engine: Engine) -> None:
-    """Create missing tables. Safe to call from several processes at once."""
-    try:
-        Base.metadata.create_all(engine)
-    except DBAPIError:
-        # Another process created the same table between our check and our CREATE; the second
-        # pass sees it and creates whatever is still missing.
-        log.info("schema creation raced with another process; retrying once")
-        Base.metadata.create_all(engine)

@@ -1,8 +1,8 @@
 """Database tables (SQLAlchemy 1.4 Core/ORM, 2.0-style usage).
 
-Schema changes: tables are created with an idempotent ``create_all`` on first use. Constraint
-names follow :data:`NAMING_CONVENTION`, so a migration tool (Alembic) can be introduced later by
-taking this metadata as the baseline revision.
+Schema changes need a migration (``python -m submissions new-migration``, see
+submissions/README.md); a test fails while these tables and the migrations differ. Constraint
+names follow :data:`NAMING_CONVENTION`, in the migrations too.
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from core.settings import Settings, load_settings
 from core.textnorm import to_halfwidth_alnum
-from submissions.database import create_database_engine, create_schema
+from submissions.database import create_database_engine
 from submissions.errors import (
     ConcurrentUpdate,
     ConsentRequired,
@@ -41,6 +41,7 @@ from submissions.records import (
     SubmissionReceipt,
     SubmissionRecord,
 )
+from submissions.schema import upgrade_schema
 from submissions.throttle import NUMBER_THROTTLE, ThrottleKey, ThrottlePolicy, number_throttle_policy, seconds_until
 from submissions.timeutil import Clock, ensure_aware_utc, utc_now
 from submissions.tracking import NumberGenerator, new_tracking_number, normalize_tracking_number
@@ -113,7 +114,7 @@ class SubmissionStore:
         self._new_number = number_generator
         self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
         if create_tables:
-            create_schema(engine)
+            upgrade_schema(engine)
 
     @classmethod
     def from_settings(cls, settings: Optional[Settings] = None, **options: object) -> "SubmissionStore":

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from submissions.database import create_database_engine, create_schema
+from submissions.database import create_database_engine
 from submissions.masking import log_safe
 from submissions.models import AuditEventRow
+from submissions.schema import upgrade_schema
 
 log = logging.getLogger(__name__)
 ACTION_PREFIX = "knowledge."
@@ -45,7 +46,7 @@ class AuditLog:
         with self._lock:
             if self._engine is None:
                 engine = create_database_engine(self._database_url)
-                create_schema(engine)
+                upgrade_schema(engine)
                 self._engine = engine
             return self._engine
 

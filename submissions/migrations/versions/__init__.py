@@ -1,0 +1,1 @@
+"""Migration scripts, one revision per file (``NNNN_<slug>.py``); see submissions/README.md."""
