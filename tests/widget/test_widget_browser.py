@@ -357,3 +357,21 @@ def test_after_a_network_drop_it_shows_the_state_reconnects_and_continues(page, 
         assert stored_conversation(page)["sessionId"] == session_id
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_the_empty_input_keeps_its_one_line_height_after_a_message_is_sent(page, assistant, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    box = page.get_by_label("输入您的问题")
+    one_line = box.bounding_box()["height"]
+
+    box.fill("第一行\n第二行\n第三行")
+    box.dispatch_event("input")
+    assert box.bounding_box()["height"] > one_line  # it grows with what is typed ...
+    box.fill("你好")
+    box.press("Enter")
+    expect(bot_messages(page).nth(1)).to_contain_text("您好")
+    assert box.bounding_box()["height"] == one_line  # ... and is one line again once sent (was 74 px)

@@ -170,9 +170,19 @@ export class ChatView {
     this.handlers.onSend(text, text);
   }
 
+  /** Grow the box with its text (the stylesheet caps it); empty, it is back at its one-line height.
+   * scrollHeight includes the padding, so it is converted to the box-sizing's height. */
   fitInput() {
-    this.input.style.height = "auto";
-    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+    const box = this.input;
+    box.style.removeProperty("height");
+    if (!box.value || box.scrollHeight <= box.clientHeight) return;
+    const style = this.doc.defaultView.getComputedStyle(box);
+    const px = (name) => parseFloat(style.getPropertyValue(name)) || 0;
+    const height =
+      style.boxSizing === "border-box"
+        ? box.scrollHeight + px("border-top-width") + px("border-bottom-width")
+        : box.scrollHeight - px("padding-top") - px("padding-bottom");
+    box.style.height = `${Math.ceil(height)}px`;
   }
 
   setElder(on) {
