@@ -375,3 +375,40 @@ def test_the_empty_input_keeps_its_one_line_height_after_a_message_is_sent(page,
     box.press("Enter")
     expect(bot_messages(page).nth(1)).to_contain_text("您好")
     assert box.bounding_box()["height"] == one_line  # ... and is one line again once sent (was 74 px)
+
+
+def _replies_under_each_answer(page: Any) -> list[dict[str, Any]]:
+    """Each bot message (its first words) with the quick replies shown right under it: [title, enabled]."""
+    return page.locator(".xf-log").evaluate("""(log) => {
+        const shown = [];
+        for (const child of log.children) {
+            if (child.classList.contains('xf-msg-bot')) shown.push({text: child.textContent.slice(0, 30), replies: []});
+            else if (child.classList.contains('xf-quick-replies') && shown.length)
+                shown[shown.length - 1].replies = [...child.querySelectorAll('button')].map((b) => [b.textContent, !b.disabled]);
+        }
+        return shown;
+    }""")
+
+
+def test_after_a_reload_every_message_keeps_its_quick_replies_and_the_latest_still_work(page, assistant):
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    ask(page, QUESTION)
+    expect(page.locator(".xf-msg-bot", has_text="来源：")).to_have_count(1)
+    ask(page, "你好")
+    expect(bot_messages(page)).to_have_count(3)
+    expect(quick_reply(page, "查询办理进度")).to_be_enabled()
+    before = _replies_under_each_answer(page)
+    greeting, answer, latest = before
+    assert answer["replies"], before  # the answer's related questions stay under it ...
+    assert all(not enabled for _, enabled in greeting["replies"] + answer["replies"]), before  # ... for reading only
+    assert latest["replies"] and all(enabled for _, enabled in latest["replies"]), before
+
+    page.reload()
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()
+    expect(bot_messages(page)).to_have_count(3)
+    assert _replies_under_each_answer(page) == before  # was: only the latest message's buttons
+    quick_reply(page, "查询办理进度").click()
+    expect(user_messages(page).last).to_contain_text("查询办理进度")
+    expect(bot_messages(page).last).to_contain_text("请输入您的查询编号")

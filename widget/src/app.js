@@ -45,7 +45,7 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
 
   const render = (item) => {
     if (item.role === "user") view.addUser(item.text);
-    else if (item.role === "bot") view.addBot(item.text);
+    else if (item.role === "bot") view.addBot(item.text, item.quickReplies);
     else if (item.role === "handoff") view.addHandoff();
     else view.addNote(item.text);
   };
@@ -78,8 +78,7 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
           store.add({ role: "handoff", text: "" });
           return;
         }
-        view.addBot(message.text);
-        view.showQuickReplies(message.quickReplies);
+        view.addBot(message.text, message.quickReplies);
         store.add({ role: "bot", text: message.text, quickReplies: message.quickReplies });
       },
       onStatus: (state, detail) => {
@@ -134,10 +133,9 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
     },
   });
 
-  // Restore what the citizen saw before the reload; buttons only under a final bot message.
+  // Restore what the citizen saw before the reload, each message's buttons under it (the ones
+  // offered since the last user message still work).
   for (const item of store.items) render(item);
-  const last = store.items[store.items.length - 1];
-  if (last && last.role === "bot" && Array.isArray(last.quickReplies)) view.showQuickReplies(last.quickReplies);
   view.setElder(store.elderMode);
   view.setStatus("");
 

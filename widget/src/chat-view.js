@@ -37,7 +37,7 @@ export class ChatView {
     this.doc = root.ownerDocument;
     this.t = t;
     this.handlers = handlers;
-    this.quickReplies = null;
+    this.activeQuickReplies = []; // the groups of buttons still offered (since the last user message)
     this.build(config);
   }
 
@@ -216,16 +216,18 @@ export class ChatView {
   }
 
   addUser(text) {
-    this.clearQuickReplies();
+    this.settleQuickReplies();
     const { item, bubble } = this.message("user", this.t.you);
     bubble.appendChild(renderPlainText(this.doc, text));
     this.append(item);
   }
 
-  addBot(text) {
+  /** A bot message with its quick replies (if any) right under it. */
+  addBot(text, quickReplies = []) {
     const { item, bubble } = this.message("bot", this.t.assistant);
     bubble.appendChild(renderBotText(this.doc, text, this.t.newWindow));
     this.append(item);
+    this.addQuickReplies(quickReplies);
   }
 
   addNote(text) {
@@ -248,30 +250,37 @@ export class ChatView {
     this.append(item);
   }
 
-  /** Buttons under the latest bot message; a click sends the payload and shows the title. */
-  showQuickReplies(replies) {
-    this.clearQuickReplies();
-    if (!replies || replies.length === 0) return;
+  /** The buttons under a bot message. They send their payload and show their title while they are the
+   * latest offer; once the citizen has sent something else they stay under their message for
+   * reading only (disabled): an old 取消, 同意 or 跳过 would answer whatever is being asked now. */
+  addQuickReplies(replies) {
+    if (!Array.isArray(replies) || replies.length === 0) return;
     const group = element(this.doc, "div", { className: "xf-quick-replies", attrs: { role: "group", "aria-label": this.t.quickRepliesLabel } });
     for (const reply of replies) {
+      if (!reply || typeof reply.title !== "string" || typeof reply.payload !== "string") continue;
       const button = element(this.doc, "button", { className: "xf-quick-reply", text: reply.title, attrs: { type: "button" } });
       button.addEventListener("click", () => {
-        this.input.focus(); // the buttons are removed: keep the keyboard focus in the widget
+        this.input.focus(); // the buttons are disabled: keep the keyboard focus in the widget
         this.handlers.onSend(reply.payload, reply.title);
       });
       group.appendChild(button);
     }
-    this.quickReplies = group;
+    if (!group.firstChild) return;
+    this.activeQuickReplies.push(group);
     this.append(group);
   }
 
-  clearQuickReplies() {
-    if (this.quickReplies) this.quickReplies.remove();
-    this.quickReplies = null;
+  /** The offered buttons become a record of what was offered (see addQuickReplies). */
+  settleQuickReplies() {
+    for (const group of this.activeQuickReplies) {
+      group.setAttribute("aria-label", this.t.pastQuickRepliesLabel);
+      for (const button of group.querySelectorAll("button")) button.disabled = true;
+    }
+    this.activeQuickReplies = [];
   }
 
   clearLog() {
-    this.clearQuickReplies();
+    this.activeQuickReplies = [];
     this.log.replaceChildren();
   }
 
