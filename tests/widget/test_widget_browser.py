@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.stack import RunningAssistant, free_port
+from tests.support.stack import Conversation, RunningAssistant, free_port
 from tests.widget.browser import ARTIFACTS_DIR
 from tests.widget.tcp_proxy import CuttableProxy
 
@@ -485,3 +485,23 @@ def test_a_filed_tracking_number_is_highlighted_can_be_copied_and_is_kept_in_my_
     expect(bot_messages(page).last).to_contain_text(number)
 
 
+
+def test_a_status_lookup_goes_on_after_a_wrong_last4_with_the_right_digits(page, assistant):
+    chat = Conversation(assistant)  # a suggestion filed over REST: the widget only looks it up
+    replies = [chat.say(text) for text in ["我有个建议想提交", "同意", "赵敏", "13600001111", "徐汇区", "跳过",
+                                           "社区增设长椅", "建议在社区公园步道旁增设长椅，方便老人散步时休息。", "确认"]]
+    number = TRACKING.search(replies[-1]).group(0)
+
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    quick_reply(page, "查询办理进度").click()
+    expect(bot_messages(page).last).to_contain_text("请输入您的查询编号")
+    ask(page, number)
+    expect(bot_messages(page).last).to_contain_text("手机号码的后4位")
+    ask(page, "2222")
+    expect(page.locator(".xf-msg-bot", has_text="没有找到")).to_have_count(1)
+    expect(bot_messages(page).last).to_contain_text("手机号码的后4位")  # asked again
+    ask(page, "1111")  # the right digits in the next message: the lookup goes on
+    expect(bot_messages(page).last).to_contain_text("当前状态")
+    expect(bot_messages(page).last).to_contain_text(number)
