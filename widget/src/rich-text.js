@@ -88,7 +88,7 @@ export function appendLinkedText(parent, text, newWindowHint) {
 }
 
 /** A bot message's body: one paragraph per line, the 来源： line as a citation, the 查询编号： line
- * with its number highlighted and ``afterTrackingNumber(number)`` (a node, if given) after it. */
+ * with its number highlighted and ``afterTrackingNumber(number, highlightedElement)`` (a node) after it. */
 export function renderBotText(doc, text, newWindowHint, { afterTrackingNumber } = {}) {
   const body = doc.createDocumentFragment();
   for (const line of text.split("\n")) {
