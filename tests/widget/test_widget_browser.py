@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.stack import RunningAssistant, free_port
+from tests.support.stack import Conversation, RunningAssistant, free_port
 from tests.widget.browser import ARTIFACTS_DIR
 from tests.widget.tcp_proxy import CuttableProxy
 
@@ -21,6 +21,7 @@ TITLE = "信访与人民建议智能助手"
 DOWN = "助手暂时无法连接，请稍后再试，或拨打 12345 市民服务热线"
 RECONNECTING = "连接中断，正在重连…"
 QUESTION = "信访事项的办理期限是多久？"
+TRACKING = re.compile(r"(?:XF|JY)\d{8}[A-Z0-9]{6}")
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +66,24 @@ def start_form(page: Any, assistant: RunningAssistant, button: str) -> None:
     expect(bot_messages(page).last).to_contain_text("如您同意")
     quick_reply(page, "同意").click()
     expect(bot_messages(page).last).to_contain_text("请问您的姓名")
+
+
+def file_suggestion(page: Any, assistant: RunningAssistant) -> str:
+    """File a suggestion in the widget on the demo page; returns its tracking number."""
+    start_form(page, assistant, "我要提人民建议")
+    for answer, next_step in (("赵敏", "手机号码"), ("13600001111", "所在区"), ("徐汇区", "电子邮箱")):
+        ask(page, answer)
+        expect(bot_messages(page).last).to_contain_text(next_step)
+    quick_reply(page, "跳过").click()
+    expect(bot_messages(page).last).to_contain_text("标题")
+    ask(page, "社区增设长椅")
+    expect(bot_messages(page).last).to_contain_text("建议内容")
+    ask(page, "建议在社区公园步道旁增设长椅，方便老人散步时休息。")
+    expect(bot_messages(page).last).to_contain_text("请核对")
+    quick_reply(page, "确认提交").click()
+    receipt = bot_messages(page).last
+    expect(receipt).to_contain_text("提交成功")
+    return TRACKING.search(receipt.inner_text()).group(0)
 
 
 def stored_conversation(page: Any) -> dict[str, Any]:
@@ -357,3 +376,132 @@ def test_after_a_network_drop_it_shows_the_state_reconnects_and_continues(page, 
         assert stored_conversation(page)["sessionId"] == session_id
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_the_empty_input_keeps_its_one_line_height_after_a_message_is_sent(page, assistant, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    box = page.get_by_label("输入您的问题")
+    one_line = box.bounding_box()["height"]
+
+    box.fill("第一行\n第二行\n第三行")
+    box.dispatch_event("input")
+    assert box.bounding_box()["height"] > one_line  # it grows with what is typed ...
+    box.fill("你好")
+    box.press("Enter")
+    expect(bot_messages(page).nth(1)).to_contain_text("您好")
+    assert box.bounding_box()["height"] == one_line  # ... and is one line again once sent (was 74 px)
+
+
+def _replies_under_each_answer(page: Any) -> list[dict[str, Any]]:
+    """Each bot message (its first words) with the quick replies shown right under it: [title, enabled]."""
+    return page.locator(".xf-log").evaluate("""(log) => {
+        const shown = [];
+        for (const child of log.children) {
+            if (child.classList.contains('xf-msg-bot')) shown.push({text: child.textContent.slice(0, 30), replies: []});
+            else if (child.classList.contains('xf-quick-replies') && shown.length)
+                shown[shown.length - 1].replies = [...child.querySelectorAll('button')].map((b) => [b.textContent, !b.disabled]);
+        }
+        return shown;
+    }""")
+
+
+def test_after_a_reload_every_message_keeps_its_quick_replies_and_the_latest_still_work(page, assistant):
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    ask(page, QUESTION)
+    expect(page.locator(".xf-msg-bot", has_text="来源：")).to_have_count(1)
+    ask(page, "你好")
+    expect(bot_messages(page)).to_have_count(3)
+    expect(quick_reply(page, "查询办理进度")).to_be_enabled()
+    before = _replies_under_each_answer(page)
+    greeting, answer, latest = before
+    assert answer["replies"], before  # the answer's related questions stay under it ...
+    assert all(not enabled for _, enabled in greeting["replies"] + answer["replies"]), before  # ... for reading only
+    assert latest["replies"] and all(enabled for _, enabled in latest["replies"]), before
+
+    page.reload()
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()
+    expect(bot_messages(page)).to_have_count(3)
+    assert _replies_under_each_answer(page) == before  # was: only the latest message's buttons
+    quick_reply(page, "查询办理进度").click()
+    expect(user_messages(page).last).to_contain_text("查询办理进度")
+    expect(bot_messages(page).last).to_contain_text("请输入您的查询编号")
+
+
+def test_a_filed_tracking_number_is_highlighted_can_be_copied_and_is_kept_in_my_cases(page, context, assistant):
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=assistant.web_url)
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    number = file_suggestion(page, assistant)
+    receipt = bot_messages(page).last
+    highlighted = receipt.locator(".xf-tracking-number")
+    expect(highlighted).to_have_text(number)
+    look = highlighted.evaluate("""(el) => {
+        const own = getComputedStyle(el), bubble = getComputedStyle(el.closest('.xf-bubble'));
+        return {background: own.backgroundColor, bubble: bubble.backgroundColor, weight: Number(own.fontWeight)};
+    }""")
+    assert look["background"] != look["bubble"] and look["weight"] >= 600, look
+    receipt.get_by_role("button", name="复制").click()
+    expect(receipt.get_by_role("status")).to_have_text("已复制")
+    page.screenshot(path=str(ARTIFACTS_DIR / "tracking-number-copied.png"))
+    assert page.evaluate("navigator.clipboard.readText()") == number
+
+    my_cases = page.get_by_role("button", name="我的办件")
+    expect(my_cases).to_have_text("我的办件（1）")
+    my_cases.click()
+    entries = page.get_by_role("list", name="我的办件").get_by_role("listitem")
+    expect(entries).to_have_text([re.compile(number)])
+
+    confirmations: list[str] = []
+    page.once("dialog", lambda dialog: (confirmations.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="新对话").click()
+    expect(bot_messages(page)).to_have_count(1)
+    greeted(page)
+    assert "对话记录" in confirmations[0] and "“我的办件”中保存的查询编号会保留" in confirmations[0], confirmations
+    expect(entries).to_have_text([re.compile(number)])  # kept through 新对话 ...
+
+    page.reload()
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()
+    page.get_by_role("button", name="我的办件").click()
+    expect(entries).to_have_text([re.compile(number)])  # ... and through a reload
+    page.screenshot(path=str(ARTIFACTS_DIR / "my-cases.png"))
+    # When the browser refuses both ways of copying, the citizen is told so.
+    page.evaluate("""() => {
+        navigator.clipboard.writeText = () => Promise.reject(new Error('refused'));
+        document.execCommand = () => false;
+    }""")
+    entries.first.get_by_role("button", name="复制").click()
+    expect(entries.first.get_by_role("status")).to_contain_text("复制失败")
+
+    entries.first.get_by_role("button", name="查询进度").click()  # one tap starts the lookup of that number
+    expect(user_messages(page).last).to_contain_text(number)
+    expect(bot_messages(page).last).to_contain_text("手机号码的后4位")
+    ask(page, "1111")
+    expect(bot_messages(page).last).to_contain_text("当前状态")
+    expect(bot_messages(page).last).to_contain_text(number)
+
+
+
+def test_a_status_lookup_goes_on_after_a_wrong_last4_with_the_right_digits(page, assistant):
+    chat = Conversation(assistant)  # a suggestion filed over REST: the widget only looks it up
+    replies = [chat.say(text) for text in ["我有个建议想提交", "同意", "赵敏", "13600001111", "徐汇区", "跳过",
+                                           "社区增设长椅", "建议在社区公园步道旁增设长椅，方便老人散步时休息。", "确认"]]
+    number = TRACKING.search(replies[-1]).group(0)
+
+    page.goto(assistant.web_url + "/")
+    open_widget(page)
+    greeted(page)
+    quick_reply(page, "查询办理进度").click()
+    expect(bot_messages(page).last).to_contain_text("请输入您的查询编号")
+    ask(page, number)
+    expect(bot_messages(page).last).to_contain_text("手机号码的后4位")
+    ask(page, "2222")
+    expect(page.locator(".xf-msg-bot", has_text="没有找到")).to_have_count(1)
+    expect(bot_messages(page).last).to_contain_text("手机号码的后4位")  # asked again
+    ask(page, "1111")  # the right digits in the next message: the lookup goes on
+    expect(bot_messages(page).last).to_contain_text("当前状态")
+    expect(bot_messages(page).last).to_contain_text(number)

@@ -239,3 +239,43 @@ def test_bot_payloads_become_messages_and_unknown_ones_are_ignored(modules):
         None,
         None,
     ]
+
+
+def test_my_cases_keep_only_valid_tracking_numbers_newest_first_up_to_the_limit(modules):
+    result = modules("""const c = await load('saved-cases');
+        const memory = new Map();
+        const storage = {getItem: (k) => memory.get(k) ?? null, setItem: (k, v) => memory.set(k, String(v)),
+                         removeItem: (k) => memory.delete(k)};
+        const cases = new c.SavedCases(storage, 'k', 3);
+        const added = ['JY20261122K7Q2MX', 'XF20261122ABCDEF', '13600001111', 'JY20261123K7Q2MX', 'JY20261122K7Q2MX',
+                       'XF20261124ABCDEF'].map((n) => cases.add(n));
+        const kept = cases.numbers, stored = JSON.parse(memory.get('k:cases'));
+        memory.set('k:cases', JSON.stringify(['<b>x</b>', {name: '赵敏'}, 'XF20261125ABCDEF']));
+        const cleaned = cases.numbers;
+        memory.set('k:cases', '{not json');
+        return {added, kept, stored, cleaned, corrupt: cases.numbers,
+                receipts: ['您的人民建议已提交成功。\\n查询编号：JY20261122K7Q2MX\\n请妥善保存查询编号',
+                           '查询编号：JY20261122K7Q2MX（人民建议）\\n当前状态：已提交',
+                           '请输入您的查询编号（以 XF 或 JY 开头，例如 JY20261122K7Q2MX）。'].map(c.receiptTrackingNumber)};""")
+    assert result == {
+        "added": [True, True, False, True, True, True],
+        "kept": ["XF20261124ABCDEF", "JY20261122K7Q2MX", "JY20261123K7Q2MX"],
+        "stored": ["XF20261124ABCDEF", "JY20261122K7Q2MX", "JY20261123K7Q2MX"],  # numbers only, capped
+        "cleaned": ["XF20261125ABCDEF"],
+        "corrupt": [],
+        "receipts": ["JY20261122K7Q2MX", None, None],  # only the filing confirmation saves a number
+    }
+
+
+def test_only_a_tracking_number_line_highlights_its_number(modules):
+    rendered = modules("""const r = await load('rich-text');
+        const box = document.createElement('div');
+        box.appendChild(r.renderBotText(document,
+            '查询编号：JY20261122K7Q2MX（人民建议）\\n请输入您的查询编号（例如 JY20261122K7Q2MX）。', '',
+            {afterTrackingNumber: (number) => document.createTextNode('[' + number + ']')}));
+        return [...box.querySelectorAll('p')].map((p) => [p.className, p.textContent,
+            [...p.querySelectorAll('.xf-tracking-number')].map((n) => n.textContent)]);""")
+    assert rendered == [
+        ["xf-tracking-line", "查询编号：JY20261122K7Q2MX（人民建议）[JY20261122K7Q2MX]", ["JY20261122K7Q2MX"]],
+        ["", "请输入您的查询编号（例如 JY20261122K7Q2MX）。", []],  # an example number is not one to copy
+    ]

@@ -4,6 +4,7 @@ import { strings } from "./i18n.js";
 import { ChatView } from "./chat-view.js";
 import { RasaSession } from "./rasa-session.js";
 import { ConversationStore, openStorage } from "./transcript.js";
+import { SavedCases, receiptTrackingNumber } from "./saved-cases.js";
 
 // After this many failed reconnects in a row, say that the assistant is down (it keeps retrying).
 const ATTEMPTS_BEFORE_DOWN = 3;
@@ -17,6 +18,7 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
   const key = `xinfang-widget:${config.server}`;
   const store = new ConversationStore(openStorage("localStorage"), key, { idleMinutes: config.idleMinutes });
   const tab = openStorage("sessionStorage"); // whether the panel was open, for reloads
+  const savedCases = new SavedCases(openStorage("localStorage"), key); // 我的办件: kept through 新对话
 
   const host = document.createElement("div");
   host.id = "xinfang-widget";
@@ -45,7 +47,7 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
 
   const render = (item) => {
     if (item.role === "user") view.addUser(item.text);
-    else if (item.role === "bot") view.addBot(item.text);
+    else if (item.role === "bot") view.addBot(item.text, item.quickReplies);
     else if (item.role === "handoff") view.addHandoff();
     else view.addNote(item.text);
   };
@@ -78,9 +80,10 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
           store.add({ role: "handoff", text: "" });
           return;
         }
-        view.addBot(message.text);
-        view.showQuickReplies(message.quickReplies);
+        view.addBot(message.text, message.quickReplies);
         store.add({ role: "bot", text: message.text, quickReplies: message.quickReplies });
+        const filed = receiptTrackingNumber(message.text);
+        if (filed && savedCases.add(filed)) view.showSavedCases(savedCases.numbers);
       },
       onStatus: (state, detail) => {
         connected = state === "connected";
@@ -108,17 +111,8 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
       sendInitPayload();
     },
     onClose: () => tab.removeItem(`${key}:open`),
-    onSend: (payload, shownText) => {
-      ensureSession();
-      view.addUser(shownText);
-      store.add({ role: "user", text: shownText });
-      if (!session.send(payload)) {
-        view.addNote(t.outboxFull);
-        return;
-      }
-      if (!connected) view.addNote(t.queued);
-      expectReply(true);
-    },
+    onSend: (payload, shownText) => send(payload, shownText),
+    onCheckCase: (number) => send(`查询办理进度 ${number}`, `查询办理进度 ${number}`),
     onElderToggle: (on) => {
       view.setElder(on);
       store.elderMode = on;
@@ -134,11 +128,24 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
     },
   });
 
-  // Restore what the citizen saw before the reload; buttons only under a final bot message.
+  /** Show and remember the citizen's message, then send it (queued while disconnected). */
+  function send(payload, shownText) {
+    ensureSession();
+    view.addUser(shownText);
+    store.add({ role: "user", text: shownText });
+    if (!session.send(payload)) {
+      view.addNote(t.outboxFull);
+      return;
+    }
+    if (!connected) view.addNote(t.queued);
+    expectReply(true);
+  }
+
+  // Restore what the citizen saw before the reload, each message's buttons under it (the ones
+  // offered since the last user message still work).
   for (const item of store.items) render(item);
-  const last = store.items[store.items.length - 1];
-  if (last && last.role === "bot" && Array.isArray(last.quickReplies)) view.showQuickReplies(last.quickReplies);
   view.setElder(store.elderMode);
+  view.showSavedCases(savedCases.numbers);
   view.setStatus("");
 
   document.body.appendChild(host);

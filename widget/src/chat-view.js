@@ -2,6 +2,8 @@
 // message log, quick replies, typing indicator, connection status and the message input.
 // Content is only ever inserted as text (see rich-text.js); no innerHTML anywhere.
 import { renderBotText, renderPlainText } from "./rich-text.js";
+import { copyText } from "./clipboard.js";
+import { caseKind } from "./saved-cases.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -30,14 +32,15 @@ export class ChatView {
    * @param root the shadow root to build in
    * @param config resolved configuration (title, colours, lang, position)
    * @param t the UI strings
-   * @param handlers onOpen(), onClose(), onSend(payload, shownText), onElderToggle(on), onNewConversation()
+   * @param handlers onOpen(), onClose(), onSend(payload, shownText), onElderToggle(on), onNewConversation(),
+   *   onCheckCase(trackingNumber)
    */
   constructor(root, config, t, handlers) {
     this.root = root;
     this.doc = root.ownerDocument;
     this.t = t;
     this.handlers = handlers;
-    this.quickReplies = null;
+    this.activeQuickReplies = []; // the groups of buttons still offered (since the last user message)
     this.build(config);
   }
 
@@ -130,7 +133,7 @@ export class ChatView {
     form.append(label, this.input, send);
     const footer = element(doc, "p", { className: "xf-footer", text: t.footer });
 
-    this.panel.append(header, this.status, this.log, this.typing, form, footer);
+    this.panel.append(header, this.status, this.log, this.typing, this.buildSavedCases(), form, footer);
     container.append(this.panel, this.launcher);
     this.container = container;
     this.root.appendChild(container);
@@ -170,9 +173,19 @@ export class ChatView {
     this.handlers.onSend(text, text);
   }
 
+  /** Grow the box with its text (the stylesheet caps it); empty, it is back at its one-line height.
+   * scrollHeight includes the padding, so it is converted to the box-sizing's height. */
   fitInput() {
-    this.input.style.height = "auto";
-    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+    const box = this.input;
+    box.style.removeProperty("height");
+    if (!box.value || box.scrollHeight <= box.clientHeight) return;
+    const style = this.doc.defaultView.getComputedStyle(box);
+    const px = (name) => parseFloat(style.getPropertyValue(name)) || 0;
+    const height =
+      style.boxSizing === "border-box"
+        ? box.scrollHeight + px("border-top-width") + px("border-bottom-width")
+        : box.scrollHeight - px("padding-top") - px("padding-bottom");
+    box.style.height = `${Math.ceil(height)}px`;
   }
 
   setElder(on) {
@@ -206,22 +219,93 @@ export class ChatView {
   }
 
   addUser(text) {
-    this.clearQuickReplies();
+    this.settleQuickReplies();
     const { item, bubble } = this.message("user", this.t.you);
     bubble.appendChild(renderPlainText(this.doc, text));
     this.append(item);
   }
 
-  addBot(text) {
+  /** A bot message with its quick replies (if any) right under it. */
+  addBot(text, quickReplies = []) {
     const { item, bubble } = this.message("bot", this.t.assistant);
-    bubble.appendChild(renderBotText(this.doc, text, this.t.newWindow));
+    const afterTrackingNumber = (number, highlighted) => this.copyControl(number, highlighted);
+    bubble.appendChild(renderBotText(this.doc, text, this.t.newWindow, { afterTrackingNumber }));
     this.append(item);
+    this.addQuickReplies(quickReplies);
   }
 
   addNote(text) {
     const { item, bubble } = this.message("note", this.t.notice);
     bubble.appendChild(renderPlainText(this.doc, text));
     this.append(item);
+  }
+
+  /** A 复制 button for a tracking number, with a visible result (已复制, or how to copy by hand). */
+  copyControl(number, highlighted) {
+    const { doc, t } = this;
+    const control = element(doc, "span", { className: "xf-copy" });
+    const button = element(doc, "button", {
+      className: "xf-copy-button",
+      text: t.copy,
+      attrs: { type: "button", "aria-label": `${t.copy}${t.trackingNumber} ${number}` },
+    });
+    const result = element(doc, "span", { className: "xf-copy-result", attrs: { role: "status" } });
+    button.addEventListener("click", async () => {
+      result.textContent = "";
+      const copied = await copyText(this.root, number);
+      result.dataset.ok = copied ? "true" : "false";
+      result.textContent = copied ? t.copied : t.copyFailed;
+      if (!copied && highlighted) doc.getSelection().selectAllChildren(highlighted); // ready to copy by hand
+    });
+    control.append(button, result);
+    return control;
+  }
+
+  /** 我的办件: a disclosure above the input, shown once a tracking number is saved (see showSavedCases). */
+  buildSavedCases() {
+    const { doc, t } = this;
+    this.savedCases = element(doc, "div", { className: "xf-cases" });
+    this.savedCases.hidden = true;
+    this.savedCasesToggle = element(doc, "button", {
+      className: "xf-cases-toggle",
+      attrs: { type: "button", "aria-expanded": "false", "aria-controls": "xf-cases-list" },
+    });
+    this.savedCasesList = element(doc, "ul", { className: "xf-cases-list", attrs: { id: "xf-cases-list", "aria-label": t.savedCases } });
+    this.savedCasesList.hidden = true;
+    this.savedCasesToggle.addEventListener("click", () => this.toggleSavedCases(this.savedCasesList.hidden));
+    this.savedCases.append(this.savedCasesToggle, this.savedCasesList);
+    return this.savedCases;
+  }
+
+  toggleSavedCases(open) {
+    this.savedCasesList.hidden = !open;
+    this.savedCasesToggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  /** The saved tracking numbers, each with 复制 and 查询进度 (which starts the status lookup). */
+  showSavedCases(numbers) {
+    const { doc, t } = this;
+    this.savedCases.hidden = numbers.length === 0;
+    this.savedCasesToggle.textContent = `${t.savedCases}（${numbers.length}）`;
+    this.savedCasesList.replaceChildren(
+      ...numbers.map((number) => {
+        const entry = element(doc, "li", { className: "xf-case" });
+        const highlighted = element(doc, "strong", { className: "xf-tracking-number", text: number });
+        const check = element(doc, "button", {
+          className: "xf-copy-button",
+          text: t.checkCase,
+          attrs: { type: "button", "aria-label": `${t.checkCase}：${number}` },
+        });
+        check.addEventListener("click", () => {
+          this.toggleSavedCases(false);
+          this.input.focus();
+          this.handlers.onCheckCase(number);
+        });
+        const kind = element(doc, "span", { className: "xf-case-kind", text: t.caseKinds[caseKind(number)] });
+        entry.append(highlighted, kind, this.copyControl(number, highlighted), check);
+        return entry;
+      }),
+    );
   }
 
   /** The handoff payload: the human channels in short, with a call link for phones. */
@@ -238,30 +322,37 @@ export class ChatView {
     this.append(item);
   }
 
-  /** Buttons under the latest bot message; a click sends the payload and shows the title. */
-  showQuickReplies(replies) {
-    this.clearQuickReplies();
-    if (!replies || replies.length === 0) return;
+  /** The buttons under a bot message. They send their payload and show their title while they are the
+   * latest offer; once the citizen has sent something else they stay under their message for
+   * reading only (disabled): an old 取消, 同意 or 跳过 would answer whatever is being asked now. */
+  addQuickReplies(replies) {
+    if (!Array.isArray(replies) || replies.length === 0) return;
     const group = element(this.doc, "div", { className: "xf-quick-replies", attrs: { role: "group", "aria-label": this.t.quickRepliesLabel } });
     for (const reply of replies) {
+      if (!reply || typeof reply.title !== "string" || typeof reply.payload !== "string") continue;
       const button = element(this.doc, "button", { className: "xf-quick-reply", text: reply.title, attrs: { type: "button" } });
       button.addEventListener("click", () => {
-        this.input.focus(); // the buttons are removed: keep the keyboard focus in the widget
+        this.input.focus(); // the buttons are disabled: keep the keyboard focus in the widget
         this.handlers.onSend(reply.payload, reply.title);
       });
       group.appendChild(button);
     }
-    this.quickReplies = group;
+    if (!group.firstChild) return;
+    this.activeQuickReplies.push(group);
     this.append(group);
   }
 
-  clearQuickReplies() {
-    if (this.quickReplies) this.quickReplies.remove();
-    this.quickReplies = null;
+  /** The offered buttons become a record of what was offered (see addQuickReplies). */
+  settleQuickReplies() {
+    for (const group of this.activeQuickReplies) {
+      group.setAttribute("aria-label", this.t.pastQuickRepliesLabel);
+      for (const button of group.querySelectorAll("button")) button.disabled = true;
+    }
+    this.activeQuickReplies = [];
   }
 
   clearLog() {
-    this.clearQuickReplies();
+    this.activeQuickReplies = [];
     this.log.replaceChildren();
   }
 

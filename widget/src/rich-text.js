@@ -1,9 +1,11 @@
 // Message text -> DOM, without ever interpreting it as HTML: every piece of text becomes a text
 // node; http(s) URLs and the public service numbers (110, 120, 119, 12345 …) become links built
 // with DOM APIs; a line starting with 来源： (the source of a knowledge answer) gets its own
-// citation element.
+// citation element; a line starting with 查询编号： shows the tracking number highlighted, followed by
+// what the caller adds (the 复制 button).
 
 export const SOURCE_PREFIX = "来源：";
+const TRACKING_LINE = /^(查询编号：)((?:XF|JY)\d{8}[A-Z0-9]{6})(.*)$/;
 
 // A URL ends at whitespace, quotes, angle brackets or CJK punctuation / full-width forms.
 const URL_PATTERN = /https?:\/\/[^\s<>"'`\u3000-\u303f\uff00-\uffef]+/g;
@@ -85,16 +87,29 @@ export function appendLinkedText(parent, text, newWindowHint) {
   return parent;
 }
 
-/** A bot message's body: one paragraph per line, the 来源： line as a citation. */
-export function renderBotText(doc, text, newWindowHint) {
+/** A bot message's body: one paragraph per line, the 来源： line as a citation, the 查询编号： line
+ * with its number highlighted and ``afterTrackingNumber(number, highlightedElement)`` (a node) after it. */
+export function renderBotText(doc, text, newWindowHint, { afterTrackingNumber } = {}) {
   const body = doc.createDocumentFragment();
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
+    const tracking = TRACKING_LINE.exec(line.trim());
     if (line.trimStart().startsWith(SOURCE_PREFIX)) {
       const source = doc.createElement("p");
       source.className = "xf-source";
       appendLinkedText(source, line.trim(), newWindowHint);
       body.appendChild(source);
+    } else if (tracking) {
+      const [, label, number, rest] = tracking;
+      const paragraph = doc.createElement("p");
+      paragraph.className = "xf-tracking-line";
+      const highlighted = doc.createElement("strong");
+      highlighted.className = "xf-tracking-number";
+      highlighted.textContent = number;
+      paragraph.append(doc.createTextNode(label), highlighted);
+      appendLinkedText(paragraph, rest, newWindowHint);
+      if (afterTrackingNumber) paragraph.append(afterTrackingNumber(number, highlighted));
+      body.appendChild(paragraph);
     } else {
       body.appendChild(appendLinkedText(doc.createElement("p"), line, newWindowHint));
     }
