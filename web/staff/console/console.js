@@ -194,6 +194,7 @@ function fillEditor(doc) {
   $("doc-problem").hidden = !doc.problem;
   $("doc-problem").textContent = doc.problem || "";
   $("retired-notice").hidden = !retired;
+  $("editor").dataset.retired = String(retired);
   $("retire").hidden = retired;
   $("enable").hidden = !retired;
   setBusy(false);
@@ -211,6 +212,7 @@ function newDocument(content, suggestedId) {
   showTags([]);
   $("doc-problem").hidden = true;
   $("retired-notice").hidden = true;
+  $("editor").dataset.retired = "false";
   $("retire").hidden = true;
   $("enable").hidden = true;
   showHistoryMessage("新文档还没有历史版本。");
