@@ -25,6 +25,9 @@ FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\
 SOURCE_FIELDS = ("name", "issuer", "articles", "published", "effective", "amended", "url")
 SOURCE_DATES = ("effective", "amended", "published")
 _LEGACY_SOURCE_FIELDS = ("source", "issuer", "date", "url")
+# A full-width comma or an enumeration comma separates tags too: ``tags: [搬迁，接待地点]`` is two
+# tags, as a Chinese writer means it (YAML itself only splits on the ASCII comma).
+TAG_SEPARATORS = re.compile(r"[，、]")
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,12 @@ def _text_list(value: object, field_name: str) -> tuple[str, ...]:
     return tuple(item for item in (_text(v) for v in value) if item)
 
 
+def split_tags(value: object) -> tuple[str, ...]:
+    """The document's tags: its ``tags`` list, each item also split at ``，`` and ``、``."""
+    parts = (part.strip() for item in _text_list(value, "tags") for part in TAG_SEPARATORS.split(item))
+    return tuple(part for part in parts if part)
+
+
 def _source_entry(entry: object, position: int) -> Source:
     if not isinstance(entry, dict):
         raise ValueError(f"sources[{position}] must be a mapping (name, issuer, ...)")
@@ -192,7 +201,7 @@ def parse_document(doc_id: str, raw: bytes) -> Document | None:
         title=_text(meta["title"]),
         sources=sources,
         region=_text(meta.get("region")),
-        tags=_text_list(meta.get("tags"), "tags"),
+        tags=split_tags(meta.get("tags")),
         questions=_text_list(meta.get("questions"), "questions"),
         body=body,
         content_hash=content_hash(raw),

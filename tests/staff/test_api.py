@@ -31,7 +31,8 @@ ROUTES = [
     ("GET", "/api/session"), ("GET", "/api/documents"), ("GET", "/api/documents/xfgzl-review"),
     ("PUT", "/api/documents/xfgzl-review"), ("DELETE", "/api/documents/xfgzl-review"),
     ("GET", "/api/documents/xfgzl-review/history"), ("GET", "/api/documents/xfgzl-review/history/1"),
-    ("POST", "/api/documents/xfgzl-review/rollback"), ("POST", "/api/uploads"), ("POST", "/api/search"),
+    ("POST", "/api/documents/xfgzl-review/rollback"), ("POST", "/api/documents/xfgzl-review/enable"),
+    ("POST", "/api/uploads"), ("POST", "/api/search"),
     ("GET", "/api/index"), ("POST", "/api/index/rebuild"), ("GET", "/api/audit"),
 ]
 
@@ -445,6 +446,47 @@ async def test_retire_removes_the_answer_and_rollback_restores_it(client, kb):
     assert entries[0]["action"] == "rollback" and entries[0]["note"] == "回滚到第 1 版：误停用"
 
 
+async def test_enable_takes_a_retired_document_back(client, kb):
+    created = await create(client)
+    revision = (await created.json())["document"]["revision"]
+    retired = await client.delete(f"/api/documents/{NEW_ID}", headers={**auth(), "If-Match": f'"{revision}"'})
+    retired_revision = (await retired.json())["document"]["revision"]
+    response = await client.post(f"/api/documents/{NEW_ID}/enable", headers=auth())
+    assert response.status == 428 and "If-Match" in (await response.json())["message"]
+    response = await client.post(f"/api/documents/{NEW_ID}/enable", headers={**auth(), "If-Match": f'"{revision}"'})
+    assert response.status == 409
+
+    enabled = await client.post(f"/api/documents/{NEW_ID}/enable", json={
+        "base_revision": retired_revision, "note": "恢复使用"}, headers=auth(OTHER_TOKEN))
+    assert enabled.status == 200
+    body = await enabled.json()
+    assert body["document"]["status"] == "active" and body["revision_number"] == 3
+    text = (kb.knowledge_dir / f"{NEW_ID}.md").read_text(encoding="utf-8")
+    assert "status: active" in text and "status: retired" not in text and FACT in text
+    await wait_published(client, body["publish"]["ticket"])
+    assert (await search(client, QUESTION))["answer"]["doc_id"] == NEW_ID
+
+    again = await client.post(f"/api/documents/{NEW_ID}/enable", headers={
+        **auth(), "If-Match": f'"{body["document"]["revision"]}"'})
+    assert again.status == 200 and (await again.json())["changed"] is False
+    entries = (await (await client.get(f"/api/documents/{NEW_ID}/history", headers=auth())).json())["history"]
+    assert [(e["number"], e["action"], e["actor"]) for e in entries][0] == (3, "enable", "reviewer")
+    events = (await (await client.get(f"/api/audit?doc_id={NEW_ID}", headers=auth())).json())["events"]
+    assert (events[0]["action"], events[0]["revision_number"], events[0]["note"]) == ("knowledge.enable", 3, "恢复使用")
+
+
+async def test_full_width_commas_and_enumeration_commas_separate_tags(client, kb):
+    from index.documents import parse_document
+
+    text = NEW_DOC.replace("tags: [测试专用]", "tags: [搬迁，接待地点、窗口, 测试专用]")
+    response = await create(client, text=text)
+    assert response.status == 201
+    assert (await response.json())["document"]["tags"] == ["搬迁", "接待地点", "窗口", "测试专用"]
+    document = parse_document(NEW_ID, (kb.knowledge_dir / f"{NEW_ID}.md").read_bytes())
+    assert document.tags == ("搬迁", "接待地点", "窗口", "测试专用")  # what the index uses
+    await wait_published(client, (await response.json())["publish"]["ticket"])
+
+
 async def test_rollback_of_a_repository_document_to_its_original(client, kb):
     original = (kb.knowledge_dir / "xfgzl-review.md").read_bytes()
     document = await get_doc(client, "xfgzl-review")
@@ -575,6 +617,9 @@ async def test_the_audit_log_records_who_changed_what(client, kb):
     assert [(e["actor"], e["action"]) for e in events] == [
         ("reviewer", "knowledge.retire"), ("tester", "knowledge.create")]
     assert events[1]["detail"].startswith(f"{NEW_ID} 第1版 {revision}") and "新建测试文档" in events[1]["detail"]
+    # what the console shows: the document, its version number and the note (not the revision tag)
+    assert [(e["doc_id"], e["revision_number"], e["note"]) for e in events] == [
+        (NEW_ID, 2, ""), (NEW_ID, 1, "新建测试文档")]
     # the same table as the submission store's audit events, in DATABASE_URL
     engine = create_engine(kb.database_url, future=True)
     with Session(engine) as session:

@@ -7,6 +7,7 @@ GET       /api/documents/{id}                  one document with its Markdown an
 PUT       /api/documents/{id}                  create (no base revision / ``If-None-Match: *``) or
                                                update (``If-Match``/``base_revision``), then publish
 DELETE    /api/documents/{id}                  retire (``status: retired``), then publish
+POST      /api/documents/{id}/enable           take a retired document back (``status: active``), then publish
 GET       /api/documents/{id}/history          saved revisions, newest first
 GET       /api/documents/{id}/history/{n}      the Markdown of revision n
 POST      /api/documents/{id}/rollback         ``{"to": n}``: publish revision n again (as a new revision)
@@ -15,7 +16,7 @@ POST      /api/uploads                         multipart ``file`` (.md/.txt/.doc
 POST      /api/search                          ``{"query": …}``: ranked passages and the assistant's answer
 GET       /api/index                           background publishing: state, version, progress, last error
 POST      /api/index/rebuild                   build the index again now
-GET       /api/audit                           who changed what, newest first
+GET       /api/audit                           who changed what (document, version number, note), newest first
 ========  ===================================  ================================================
 
 Status codes: 400 malformed request or id, 401 no or wrong token, 404 unknown document,
@@ -38,6 +39,7 @@ from filelock import Timeout as FileLockTimeout
 from index.builder import stale_reasons
 from submissions.masking import log_safe
 
+from .audit import change_detail
 from .documents import ChangeOutcome, DocumentNotFound, RevisionConflict, StoredDocument
 from .history import HistoryEntry
 from .http import (
@@ -82,7 +84,7 @@ def _document_json(document: StoredDocument, with_content: bool = True) -> dict:
     data = {
         "id": summary.doc_id, "title": summary.title, "source": summary.source, "region": summary.region,
         "status": summary.status, "updated": summary.updated, "updated_by": summary.updated_by,
-        "revision": summary.revision, "problem": summary.problem,
+        "revision": summary.revision, "problem": summary.problem, "tags": list(summary.tags),
     }
     if with_content:
         data["content"] = document.content
@@ -128,7 +130,7 @@ async def _run_change(request: web.Request, doc_id: str, change: Callable[[str],
 
 
 async def _audit(request: web.Request, entry: HistoryEntry, doc_id: str) -> None:
-    detail = f"{doc_id} 第{entry.number}版 {entry.revision}" + (f" 备注：{entry.note}" if entry.note else "")
+    detail = change_detail(doc_id, entry.number, entry.revision, entry.note)
     try:
         await asyncio.to_thread(_services(request).audit.record, entry.actor, entry.action, detail)
     except Exception:  # the change is saved and in the history (with who and when); say so loudly
@@ -205,6 +207,20 @@ async def retire_document(request: web.Request) -> web.Response:
     documents = _services(request).documents
     return await _run_change(
         request, doc_id, lambda actor: documents.retire(doc_id, base_revision=base, actor=actor, note=note),
+    )
+
+
+@staff_only
+async def enable_document(request: web.Request) -> web.Response:
+    doc_id = _doc_id(request)
+    data = await read_json(request, 64 * 1024) if request.can_read_body else {}
+    base = if_match(request, data.get("base_revision"))
+    if base is None:
+        raise ApiError(428, "precondition_required", "启用文档需要给出当前版本标记（If-Match 或 base_revision），以免误启用他人刚修改的版本。")
+    note = note_field(data)
+    documents = _services(request).documents
+    return await _run_change(
+        request, doc_id, lambda actor: documents.enable(doc_id, base_revision=base, actor=actor, note=note),
     )
 
 
@@ -374,6 +390,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/api/documents/{doc_id}", get_document)
     router.add_put("/api/documents/{doc_id}", put_document)
     router.add_delete("/api/documents/{doc_id}", retire_document)
+    router.add_post("/api/documents/{doc_id}/enable", enable_document)
     router.add_get("/api/documents/{doc_id}/history", history)
     router.add_get("/api/documents/{doc_id}/history/{number}", history_entry)
     router.add_post("/api/documents/{doc_id}/rollback", rollback)

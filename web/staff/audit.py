@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -24,6 +25,13 @@ from submissions.schema import upgrade_schema
 log = logging.getLogger(__name__)
 ACTION_PREFIX = "knowledge."
 ACTOR_MAX, DETAIL_MAX = 64, 2000
+# The detail of a document change, as :func:`change_detail` writes it (the revision tag ties the
+# event to the exact bytes in the history; staff are shown the version number and note instead).
+_CHANGE_DETAIL = re.compile(r"(?P<doc_id>[a-z0-9][a-z0-9-]{2,63}) 第(?P<number>\d+)版 [0-9a-f]+(?: 备注：(?P<note>.*))?", re.S)
+
+
+def change_detail(doc_id: str, number: int, revision: str, note: str) -> str:
+    return f"{doc_id} 第{number}版 {revision}" + (f" 备注：{note}" if note else "")
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,16 @@ class AuditEntry:
     actor: str
     action: str
     detail: str
+    doc_id: str | None = None  # these three only for a document change
+    revision_number: int | None = None
+    note: str = ""
+
+    @classmethod
+    def read(cls, at: str, actor: str, action: str, detail: str) -> "AuditEntry":
+        change = _CHANGE_DETAIL.fullmatch(detail)
+        if change is None:
+            return cls(at, actor, action, detail)
+        return cls(at, actor, action, detail, change["doc_id"], int(change["number"]), change["note"] or "")
 
 
 class AuditLog:
@@ -68,7 +86,7 @@ class AuditLog:
         query = query.order_by(AuditEventRow.id.desc()).limit(limit)
         with Session(self._ready_engine(), future=True) as session:
             rows = session.execute(query).scalars().all()
-        return [AuditEntry(row.at.isoformat(timespec="seconds"), row.actor, row.action, row.detail) for row in rows]
+        return [AuditEntry.read(row.at.isoformat(timespec="seconds"), row.actor, row.action, row.detail) for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ from typing import Callable
 from filelock import FileLock
 
 from core.files import atomic_write
-from index.documents import parse_document, parse_sources
+from index.documents import parse_document, parse_sources, split_tags
 
 from .history import HistoryEntry, RevisionHistory, RevisionNotFound, revision_of
 from .validation import InvalidDocument, check_doc_id, document_status, split_front_matter, validate_document, with_status
@@ -55,6 +55,7 @@ class DocumentSummary:
     updated_by: str | None
     revision: str
     problem: str | None
+    tags: tuple[str, ...] = ()  # as the index reads them (``，`` and ``、`` separate tags too)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,13 @@ def normalize_text(text: str) -> str:
 def _meta_text(meta: dict, name: str) -> str:
     value = meta.get(name)
     return str(value).strip() if isinstance(value, (str, int, float, dt.date)) else ""
+
+
+def _tags(meta: dict) -> tuple[str, ...]:
+    try:
+        return split_tags(meta.get("tags"))
+    except ValueError:
+        return ()
 
 
 def _primary_source_name(meta: dict) -> str:
@@ -139,7 +147,7 @@ class DocumentRepository:
         summary = DocumentSummary(
             doc_id=doc_id, title=_meta_text(meta, "title"), source=_primary_source_name(meta),
             region=_meta_text(meta, "region"), status=status, updated=updated, updated_by=updated_by,
-            revision=revision, problem=problem,
+            revision=revision, problem=problem, tags=_tags(meta),
         )
         return StoredDocument(summary, text)
 
@@ -188,8 +196,9 @@ class DocumentRepository:
         def action(current: bytes | None) -> str:
             if current is None:
                 return "create"
-            if new_status == "retired" and document_status(current.decode("utf-8", errors="replace")) == "active":
-                return "retire"
+            old_status = document_status(current.decode("utf-8", errors="replace"))
+            if new_status != old_status:
+                return "retire" if new_status == "retired" else "enable"
             return "update"
 
         return self._change(doc_id, lambda _current: text, base_revision, actor, note, action)
@@ -202,6 +211,19 @@ class DocumentRepository:
             return with_status(current.decode("utf-8", errors="replace"), "retired")
 
         return self._change(doc_id, retired, base_revision, actor, note, lambda _current: "retire", must_exist=True)
+
+    def enable(self, doc_id: str, *, base_revision: str | None, actor: str, note: str = "") -> ChangeOutcome:
+        """Mark a retired document ``status: active`` again: the index takes it back, as it is.
+
+        Like :meth:`retire`, only the status changes; a document the index cannot read then shows
+        as invalid (with the reason) and can be corrected in the console like any other."""
+        def enabled(current: bytes | None) -> str:
+            if current is None:
+                raise DocumentNotFound(doc_id)
+            text = current.decode("utf-8", errors="replace")
+            return text if document_status(text) == "active" else with_status(text, "active")  # active: no change
+
+        return self._change(doc_id, enabled, base_revision, actor, note, lambda _current: "enable", must_exist=True)
 
     def rollback(self, doc_id: str, number: int, *, base_revision: str | None, actor: str,
                  note: str = "") -> ChangeOutcome:

@@ -38,7 +38,7 @@ class HistoryEntry:
     revision: str
     at: str  # ISO 8601, UTC
     actor: str
-    action: str  # import | external | create | update | retire | rollback
+    action: str  # import | external | create | update | retire | enable | rollback
     note: str
     status: str  # active | retired
     title: str

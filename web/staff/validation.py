@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from index.chunking import chunk_document
-from index.documents import FRONT_MATTER, SOURCE_DATES, SOURCE_FIELDS, parse_document
+from index.documents import FRONT_MATTER, SOURCE_DATES, SOURCE_FIELDS, parse_document, split_tags
 from submissions.masking import CONTROL_CHARACTERS
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -155,11 +155,12 @@ def _text_items(value: Any) -> list[str] | None:
 
 
 def _check_lists(meta: dict[str, Any], problems: list[str]) -> None:
-    tags = _text_items(meta.get("tags"))
-    if tags is None or not any(tags):
+    listed = _text_items(meta.get("tags"))
+    tags = split_tags(listed) if listed is not None else ()
+    if not tags:
         problems.append("请填写至少一个标签（tags），写法如 tags: [复查, 期限]。")
-    elif any(not tag or len(tag) > 40 for tag in tags):
-        problems.append("每个标签（tags）应是不超过 40 个字的词语，不能为空。")
+    elif any(not tag for tag in listed) or any(len(tag) > 40 for tag in tags):
+        problems.append("每个标签（tags）应是不超过 40 个字的词语，不能为空；标签之间用逗号或顿号隔开。")
     questions = _text_items(meta.get("questions"))
     if questions is None:
         problems.append(f"请填写 {MIN_QUESTIONS}–{MAX_QUESTIONS} 个群众常问的问题（questions），每行以“  - ”开头。")

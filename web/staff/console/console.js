@@ -4,8 +4,9 @@
 const TOKEN_KEY = "staffToken";
 const STATUS_LABELS = { active: "使用中", retired: "已停用", invalid: "有问题，未收录" };
 const ACTION_LABELS = {
-  import: "原始版本", external: "外部修改", create: "新建", update: "修改", retire: "停用", rollback: "回滚",
-  "knowledge.create": "新建", "knowledge.update": "修改", "knowledge.retire": "停用",
+  import: "原始版本", external: "外部修改", create: "新建", update: "修改", retire: "停用", enable: "启用",
+  rollback: "回滚",
+  "knowledge.create": "新建", "knowledge.update": "修改", "knowledge.retire": "停用", "knowledge.enable": "启用",
   "knowledge.rollback": "回滚", "knowledge.rebuild": "重建索引",
 };
 const NEW_TEMPLATE = [
@@ -16,8 +17,9 @@ const NEW_TEMPLATE = [
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   documents: [],
-  current: null, // {id, revision, isNew}
+  current: null, // {id, revision, isNew, retired, content}
   waitingFor: 0, // the publish ticket the console waits for
+  editorNote: null, // {ticket, id, pending, done, failed}: the editor's message about a change being published
   pollTimer: null,
 };
 
@@ -30,10 +32,19 @@ function el(tag, text, className) {
   return node;
 }
 
+// Times are shown in Beijing time, as citizens see them, whatever the zone of this browser.
+const BEIJING_TIME = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+
 function formatTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString("zh-CN", { hour12: false });
+  if (Number.isNaN(date.getTime())) return iso;
+  const part = {};
+  for (const { type, value } of BEIJING_TIME.formatToParts(date)) part[type] = value;
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}（北京时间）`;
 }
 
 function showMessage(id, text, kind) {
@@ -157,42 +168,66 @@ async function openDocument(id) {
   }
 }
 
+function showTags(tags) {
+  const box = $("doc-tags");
+  box.replaceChildren();
+  box.hidden = !tags || !tags.length;
+  if (box.hidden) return;
+  box.append(el("span", `标签（${tags.length} 个）：`));
+  for (const tag of tags) box.append(el("span", tag, "tag"));
+}
+
 function fillEditor(doc) {
-  state.current = { id: doc.id, revision: doc.revision, isNew: false };
+  const retired = doc.status === "retired";
+  state.current = { id: doc.id, revision: doc.revision, isNew: false, retired, content: doc.content };
   showEditor(doc.title || doc.id);
   $("doc-id").value = doc.id;
   $("doc-id").readOnly = true;
   $("doc-content").value = doc.content;
+  $("doc-content").readOnly = retired;
   $("change-note").value = "";
   const by = doc.updated_by ? `，修改人：${doc.updated_by}` : "";
   $("doc-meta").textContent =
     `状态：${STATUS_LABELS[doc.status] || doc.status}；来源：${doc.source || "（未填写）"}；` +
     `地区：${doc.region || "（未填写）"}；最后更新：${formatTime(doc.updated)}${by}`;
+  showTags(doc.tags);
   $("doc-problem").hidden = !doc.problem;
   $("doc-problem").textContent = doc.problem || "";
-  $("retire").hidden = doc.status === "retired";
+  $("retired-notice").hidden = !retired;
+  $("editor").dataset.retired = String(retired);
+  $("retire").hidden = retired;
+  $("enable").hidden = !retired;
+  setBusy(false);
 }
 
 function newDocument(content, suggestedId) {
-  state.current = { id: null, revision: null, isNew: true };
+  state.current = { id: null, revision: null, isNew: true, retired: false, content: "" };
   showEditor("新建文档");
   $("doc-id").value = suggestedId || "";
   $("doc-id").readOnly = false;
   $("doc-content").value = content || NEW_TEMPLATE;
+  $("doc-content").readOnly = false;
   $("change-note").value = "";
   $("doc-meta").textContent = "填写文档编号和内容后点击“保存并发布”。";
+  showTags([]);
   $("doc-problem").hidden = true;
+  $("retired-notice").hidden = true;
+  $("editor").dataset.retired = "false";
   $("retire").hidden = true;
-  $("history-list").replaceChildren(el("li", "新文档还没有历史版本。", "muted"));
+  $("enable").hidden = true;
+  showHistoryMessage("新文档还没有历史版本。");
+  setBusy(false);
   renderDocumentList();
 }
 
+// A retired document cannot be saved as it is: it is enabled first (then edited), or rolled back.
 function setBusy(busy) {
-  for (const id of ["save", "retire", "reload"]) $(id).disabled = busy;
+  for (const id of ["retire", "enable", "reload"]) $(id).disabled = busy;
+  $("save").disabled = busy || Boolean(state.current && state.current.retired);
 }
 
 async function saveDocument() {
-  if (!state.current) return;
+  if (!state.current || state.current.retired) return;
   const id = state.current.isNew ? $("doc-id").value.trim() : state.current.id;
   if (!id) {
     showMessage("editor-message", "请填写文档编号。", "error");
@@ -207,7 +242,16 @@ async function saveDocument() {
   try {
     const data = await api("PUT", `/api/documents/${encodeURIComponent(id)}`, { json: payload, headers });
     fillEditor(data.document);
-    afterChange(data, data.changed ? `已保存为第 ${data.revision_number} 版，正在发布……` : "内容没有变化，无需保存。");
+    if (data.changed) {
+      const saved = `已保存为第 ${data.revision_number} 版`;
+      afterChange(data, {
+        pending: `${saved}，正在发布……`,
+        done: `${saved}并已发布：助手已开始使用新内容。`,
+        failed: `${saved}，但发布失败：助手仍在使用上一版。请稍后点击“重建索引”重试。`,
+      });
+    } else {
+      showMessage("editor-message", "内容没有变化，无需保存。", "ok");
+    }
     await Promise.all([loadDocuments(), loadHistory(id)]);
   } catch (error) {
     reportChangeError(error);
@@ -216,23 +260,39 @@ async function saveDocument() {
   }
 }
 
-async function retireDocument() {
+async function changeStatus(method, path, question, messages) {
   if (!state.current || state.current.isNew) return;
-  if (!window.confirm("停用后，助手将不再使用这份文档回答问题（可随时通过回滚恢复）。确定停用吗？")) return;
+  if (!window.confirm(question)) return;
   setBusy(true);
   try {
     const id = state.current.id;
-    const data = await api("DELETE", `/api/documents/${encodeURIComponent(id)}`, {
+    const data = await api(method, `/api/documents/${encodeURIComponent(id)}${path}`, {
       json: { base_revision: state.current.revision, note: $("change-note").value.trim() },
     });
     fillEditor(data.document);
-    afterChange(data, "已停用，正在更新索引……");
+    afterChange(data, messages);
     await Promise.all([loadDocuments(), loadHistory(id)]);
   } catch (error) {
     reportChangeError(error);
   } finally {
     setBusy(false);
   }
+}
+
+function retireDocument() {
+  return changeStatus("DELETE", "", "停用后，助手将不再使用这份文档回答问题（可随时点击“启用此文档”恢复）。确定停用吗？", {
+    pending: "已停用，正在更新索引……",
+    done: "已停用：助手已不再使用这份文档。",
+    failed: "已停用，但索引更新失败：助手可能仍在使用这份文档。请稍后点击“重建索引”重试。",
+  });
+}
+
+function enableDocument() {
+  return changeStatus("POST", "/enable", "启用后，助手将重新使用这份文档回答问题。确定启用吗？", {
+    pending: "已启用，正在发布……",
+    done: "已启用并已发布：助手已开始使用这份文档，现在可以编辑了。",
+    failed: "已启用，但发布失败：助手还没有用上这份文档。请稍后点击“重建索引”重试。",
+  });
 }
 
 function reportChangeError(error) {
@@ -247,9 +307,34 @@ function reportChangeError(error) {
   for (const problem of error.data.problems || []) problems.append(el("li", problem));
 }
 
-function afterChange(data, message) {
-  showMessage("editor-message", message, "ok");
-  if (data.publish) waitForPublish(data.publish.ticket);
+// Say what was done; while it is being published the message says so, and it is updated once
+// the status bar has seen the change go live (or fail).
+function afterChange(data, messages) {
+  if (!data.publish) {
+    showMessage("editor-message", messages.done, "ok");
+    return;
+  }
+  showMessage("editor-message", messages.pending, "ok");
+  state.editorNote = { ticket: data.publish.ticket, id: state.current && state.current.id, ...messages };
+  waitForPublish(data.publish.ticket);
+}
+
+function settleEditorNote(status, busy) {
+  const note = state.editorNote;
+  if (!note) return;
+  let text = null;
+  let kind = "ok";
+  if (status.completed >= note.ticket) {
+    text = note.done;
+  } else if (!busy && status.state === "failed") {
+    text = note.failed;
+    kind = "error";
+  } else {
+    return;
+  }
+  state.editorNote = null;
+  const stillShown = state.current && state.current.id === note.id && $("editor-message").textContent === note.pending;
+  if (stillShown) showMessage("editor-message", text, kind);
 }
 
 // Remember the change being published; the status bar says "已发布" once it is live.
@@ -260,32 +345,54 @@ function waitForPublish(ticket) {
   schedulePoll(300);
 }
 
-// --- history and rollback -------------------------------------------------------------------
+// --- history, differences and rollback -------------------------------------------------------
+
+function showHistoryMessage(text, kind) {
+  $("history-list").replaceChildren();
+  $("history-list").hidden = true;
+  showMessage("history-empty", text, kind);
+  $("history-empty").hidden = false;
+}
 
 async function loadHistory(id) {
   const list = $("history-list");
   try {
     const data = await api("GET", `/api/documents/${encodeURIComponent(id)}/history`);
+    if (!data.history.length) {
+      showHistoryMessage("这份文档还没有在控制台中修改过。");
+      return;
+    }
     list.replaceChildren();
-    if (!data.history.length) list.append(el("li", "这份文档还没有在控制台中修改过。", "muted"));
-    for (const entry of data.history) list.append(historyItem(id, entry, data.revision));
+    list.hidden = false;
+    $("history-empty").hidden = true;
+    // Newest first: the newest entry with the current content is the current version; an older
+    // one with the same content (the version a rollback restored) is only said to match it.
+    let currentNumber = null;
+    for (const entry of data.history) {
+      const isCurrent = currentNumber === null && entry.revision === data.revision;
+      if (isCurrent) currentNumber = entry.number;
+      list.append(historyItem(id, entry, isCurrent, entry.revision === data.revision ? currentNumber : null));
+    }
   } catch (error) {
-    list.replaceChildren(el("li", error.message, "message error"));
+    showHistoryMessage(error.message, "error");
   }
 }
 
-function historyItem(id, entry, currentRevision) {
+// sameAs: the number of the current version when this entry has the same content, else null.
+function historyItem(id, entry, isCurrent, sameAs) {
   const item = el("li");
   item.dataset.number = entry.number;
   const note = entry.note ? `（${entry.note}）` : "";
   item.append(el("span", `第 ${entry.number} 版 · ${formatTime(entry.at)} · ${ACTION_LABELS[entry.action] || entry.action}` +
     ` · ${entry.actor} · ${STATUS_LABELS[entry.status] || entry.status}${note}`));
-  if (entry.revision === currentRevision) item.append(el("span", "当前版本", "badge"));
-  const view = el("button", "查看");
+  if (isCurrent) item.append(el("span", "当前版本", "badge current"));
+  else if (sameAs !== null) item.append(el("span", `内容与第 ${sameAs} 版相同`, "muted small"));
+  const view = el("button", isCurrent ? "查看" : "查看及对比");
   view.type = "button";
+  view.className = "view";
   view.addEventListener("click", () => previewRevision(id, entry.number));
   item.append(view);
-  if (entry.revision !== currentRevision) {
+  if (sameAs === null) {
     const rollback = el("button", "回滚到此版");
     rollback.type = "button";
     rollback.className = "rollback";
@@ -298,12 +405,114 @@ function historyItem(id, entry, currentRevision) {
 async function previewRevision(id, number) {
   try {
     const data = await api("GET", `/api/documents/${encodeURIComponent(id)}/history/${number}`);
+    const current = state.current && state.current.id === id ? state.current.content : null;
     $("history-preview-box").hidden = false;
-    $("history-preview-heading").textContent = `第 ${number} 版的内容`;
+    $("history-preview-heading").textContent = `第 ${number} 版`;
+    $("history-full-summary").textContent = `第 ${number} 版全文`;
     $("history-preview").textContent = data.content;
+    showDiff(number, data.content, current);
   } catch (error) {
     showMessage("editor-message", error.message, "error");
   }
+}
+
+const DIFF_CONTEXT = 2; // unchanged lines shown around each change
+const MAX_DIFF_CELLS = 4000000; // beyond this, changed middles are listed whole instead of matched line by line
+
+function splitLines(text) {
+  return text.replace(/\n$/, "").split("\n");
+}
+
+// Line differences from `before` to `after`: [{kind: "same" | "removed" | "added", text}].
+function lineDiff(before, after) {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start += 1;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+    endBefore -= 1;
+    endAfter -= 1;
+  }
+  const a = before.slice(start, endBefore);
+  const b = after.slice(start, endAfter);
+  const ops = before.slice(0, start).map((text) => ({ kind: "same", text }));
+  let i = 0;
+  let j = 0;
+  if ((a.length + 1) * (b.length + 1) <= MAX_DIFF_CELLS) {
+    // common[x * width + y]: the longest common subsequence of a[x..] and b[y..]
+    const width = b.length + 1;
+    const common = new Uint32Array((a.length + 1) * width);
+    for (let x = a.length - 1; x >= 0; x -= 1) {
+      for (let y = b.length - 1; y >= 0; y -= 1) {
+        common[x * width + y] = a[x] === b[y] ? common[(x + 1) * width + y + 1] + 1
+          : Math.max(common[(x + 1) * width + y], common[x * width + y + 1]);
+      }
+    }
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) {
+        ops.push({ kind: "same", text: a[i] });
+        i += 1;
+        j += 1;
+      } else if (common[(i + 1) * width + j] >= common[i * width + j + 1]) {
+        ops.push({ kind: "removed", text: a[i] });
+        i += 1;
+      } else {
+        ops.push({ kind: "added", text: b[j] });
+        j += 1;
+      }
+    }
+  }
+  for (; i < a.length; i += 1) ops.push({ kind: "removed", text: a[i] });
+  for (; j < b.length; j += 1) ops.push({ kind: "added", text: b[j] });
+  for (const text of before.slice(endBefore)) ops.push({ kind: "same", text });
+  return ops;
+}
+
+const DIFF_SIGNS = { same: " ", removed: "-", added: "+" };
+
+function diffLine(kind, text) {
+  const line = el("div", null, `diff-line ${kind}`);
+  line.append(el("span", DIFF_SIGNS[kind], "sign"), el("span", text, "text"));
+  return line;
+}
+
+// The old version against the current one, line by line; long runs of unchanged lines are folded.
+function showDiff(number, oldContent, currentContent) {
+  const box = $("history-diff");
+  box.replaceChildren();
+  if (currentContent === null) {
+    showMessage("history-diff-legend", "无法读取当前版本，只能显示该版本的全文。", "error");
+    return;
+  }
+  const ops = lineDiff(splitLines(oldContent), splitLines(currentContent));
+  const changed = ops.map((op) => op.kind !== "same");
+  if (!changed.includes(true)) {
+    showMessage("history-diff-legend", `第 ${number} 版与当前版本内容相同。`);
+    return;
+  }
+  showMessage("history-diff-legend",
+    `与当前版本逐行对比：以“-”开头的行只在第 ${number} 版中（当前版本已删除或改写），` +
+    `以“+”开头的行只在当前版本中（第 ${number} 版没有）；其余是相同的行。`);
+  const near = (index) => {
+    for (let k = Math.max(0, index - DIFF_CONTEXT); k <= Math.min(ops.length - 1, index + DIFF_CONTEXT); k += 1) {
+      if (changed[k]) return true;
+    }
+    return false;
+  };
+  let folded = 0;
+  const flush = () => {
+    if (folded) box.append(el("div", `……（${folded} 行相同，未显示）`, "diff-fold muted"));
+    folded = 0;
+  };
+  ops.forEach((op, index) => {
+    if (op.kind === "same" && !near(index)) {
+      folded += 1;
+      return;
+    }
+    flush();
+    box.append(diffLine(op.kind, op.text));
+  });
+  flush();
 }
 
 async function rollbackTo(id, number) {
@@ -314,7 +523,12 @@ async function rollbackTo(id, number) {
       json: { to: number, base_revision: state.current.revision, note: $("change-note").value.trim() },
     });
     fillEditor(data.document);
-    afterChange(data, `已恢复为第 ${number} 版的内容，正在发布……`);
+    const restored = `已恢复为第 ${number} 版的内容`;
+    afterChange(data, {
+      pending: `${restored}，正在发布……`,
+      done: `${restored}并已发布：助手已开始使用这一版。`,
+      failed: `${restored}，但发布失败：助手仍在使用上一版。请稍后点击“重建索引”重试。`,
+    });
     await Promise.all([loadDocuments(), loadHistory(id)]);
   } catch (error) {
     reportChangeError(error);
@@ -375,6 +589,7 @@ async function refreshIndexStatus() {
     text = "发布失败：文档已保存，但索引未能更新，助手仍在使用上一版。";
   }
   $("index-state").textContent = text;
+  settleEditorNote(status, busy);
   const details = [];
   if (status.version) details.push(`当前版本 ${status.version}`);
   if (status.progress.changes.length && busy) details.push(`本次改动 ${status.progress.changes.length} 处`);
@@ -435,26 +650,38 @@ async function runSearch(query) {
 
 // --- audit log ------------------------------------------------------------------------------
 
+function wideRow(text) {
+  const row = el("tr");
+  const cell = el("td", text);
+  cell.colSpan = 6;
+  row.append(cell);
+  return row;
+}
+
+// A document change shows its document, version number and change note; other events (e.g. a
+// rebuild) their description.
+function auditRow(event) {
+  const row = el("tr");
+  const label = ACTION_LABELS[event.action] || event.action;
+  row.append(el("td", formatTime(event.at)), el("td", event.actor), el("td", label));
+  if (event.doc_id) {
+    row.append(el("td", event.doc_id), el("td", `第 ${event.revision_number} 版`),
+      event.note ? el("td", event.note) : el("td", "（未填写）", "muted"));
+  } else {
+    row.append(el("td", "—"), el("td", "—"), el("td", event.detail === label ? "" : event.detail));
+  }
+  return row;
+}
+
 async function loadAudit() {
   const rows = $("audit-rows");
   try {
     const data = await api("GET", "/api/audit?limit=200");
     rows.replaceChildren();
-    for (const event of data.events) {
-      const row = el("tr");
-      row.append(el("td", formatTime(event.at)), el("td", event.actor),
-        el("td", ACTION_LABELS[event.action] || event.action), el("td", event.detail));
-      rows.append(row);
-    }
-    if (!data.events.length) {
-      const row = el("tr");
-      row.append(el("td", "暂无记录。"));
-      rows.append(row);
-    }
+    for (const event of data.events) rows.append(auditRow(event));
+    if (!data.events.length) rows.append(wideRow("暂无记录。"));
   } catch (error) {
-    const row = el("tr");
-    row.append(el("td", error.message));
-    rows.replaceChildren(row);
+    rows.replaceChildren(wideRow(error.message));
   }
 }
 
@@ -481,6 +708,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("upload-file").addEventListener("change", (event) => uploadFile(event.target.files[0]));
   $("save").addEventListener("click", saveDocument);
   $("retire").addEventListener("click", retireDocument);
+  $("enable").addEventListener("click", enableDocument);
   $("reload").addEventListener("click", () => state.current && !state.current.isNew && openDocument(state.current.id));
   $("rebuild").addEventListener("click", rebuildIndex);
   $("refresh-audit").addEventListener("click", loadAudit);
