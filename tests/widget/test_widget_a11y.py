@@ -147,7 +147,7 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 
 # --- tests ------------------------------------------------------------------------------------
 
-def test_axe_finds_no_serious_or_critical_violation_with_the_widget_open(chromium, assistant):
+def test_axe_finds_no_violation_on_the_demo_page_with_the_widget_open(chromium, assistant):
     # The demo page's Content-Security-Policy allows only its own scripts: axe is injected inline.
     context = chromium.new_context(locale="zh-CN", bypass_csp=True, **DESKTOP)
     context.set_default_timeout(90_000)
