@@ -28,8 +28,19 @@ def chromium_path() -> Path | None:
     return None
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str, install: str = "scripts/ensure_system_packages.sh chromium") -> None:
     """Fail (REQUIRE_BROWSER=1) or skip, saying why."""
     if os.environ.get("REQUIRE_BROWSER", "") == "1":
-        pytest.fail(f"{reason} (REQUIRE_BROWSER=1); install it with: scripts/ensure_system_packages.sh chromium", pytrace=False)
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1); install it with: {install}", pytrace=False)
     pytest.skip(reason)
+
+
+# axe-core (npm, pinned in tests/widget/package.json) is installed by scripts/test.sh with `npm ci`.
+AXE_SCRIPT = PROJECT_ROOT / "tests" / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_script() -> Path:
+    """The axe-core script to load into a page, or fail/skip when it is not installed."""
+    if not AXE_SCRIPT.is_file():
+        unavailable(f"axe-core not found at {AXE_SCRIPT}", install="npm ci --prefix tests/widget (scripts/test.sh does it)")
+    return AXE_SCRIPT

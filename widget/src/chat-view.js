@@ -41,6 +41,9 @@ export class ChatView {
     this.t = t;
     this.handlers = handlers;
     this.activeQuickReplies = []; // the groups of buttons still offered (since the last user message)
+    // Phones and tablets: focusing the input pops the on-screen keyboard up over the answers.
+    const view = this.doc.defaultView;
+    this.touchScreen = view && view.matchMedia ? view.matchMedia("(hover: none) and (pointer: coarse)") : null;
     this.build(config);
   }
 
@@ -59,18 +62,21 @@ export class ChatView {
 
     this.panel = element(doc, "section", {
       className: "xf-panel",
-      attrs: { id: "xf-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "xf-title" },
+      attrs: { id: "xf-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "xf-title", tabindex: "-1" },
     });
     this.panel.hidden = true;
     this.panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.preventDefault();
         this.close();
+      } else if (event.key === "Tab") {
+        this.keepTabInPanel(event);
       }
     });
 
-    const header = element(doc, "header", { className: "xf-header" });
-    const title = element(doc, "h2", { className: "xf-title", text: config.title, attrs: { id: "xf-title" } });
+    // A div, not <header>: inside the page a <header> is a second "banner" landmark.
+    const header = element(doc, "div", { className: "xf-header" });
+    const title = element(doc, "h2", { className: "xf-title", text: config.title, attrs: { id: "xf-title", title: config.title } });
     this.elderButton = element(doc, "button", {
       className: "xf-tool xf-elder-toggle",
       text: t.elder,
@@ -115,8 +121,11 @@ export class ChatView {
     const label = element(doc, "label", { className: "xf-visually-hidden", text: t.inputLabel, attrs: { for: "xf-input" } });
     this.input = element(doc, "textarea", {
       className: "xf-input",
-      attrs: { id: "xf-input", rows: "1", maxlength: "2000", placeholder: t.placeholder, autocomplete: "off", enterkeyhint: "send" },
+      attrs: { id: "xf-input", rows: "1", maxlength: "2000", placeholder: this.placeholder(), autocomplete: "off", enterkeyhint: "send" },
     });
+    if (this.touchScreen && this.touchScreen.addEventListener) {
+      this.touchScreen.addEventListener("change", () => this.input.setAttribute("placeholder", this.placeholder()));
+    }
     this.input.addEventListener("keydown", (event) => {
       // Enter sends, Shift+Enter is a new line; Enter that confirms an IME candidate is not a send.
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
@@ -152,8 +161,41 @@ export class ChatView {
     this.container.classList.add("xf-open");
     this.launcher.setAttribute("aria-expanded", "true");
     this.scrollToEnd();
-    if (focus) this.input.focus();
+    if (focus) this.focusInPanel();
     this.handlers.onOpen();
+  }
+
+  get onTouchScreen() {
+    return Boolean(this.touchScreen && this.touchScreen.matches);
+  }
+
+  /** The input's hint: "press Enter" only where there is a keyboard to press it on. */
+  placeholder() {
+    return this.onTouchScreen ? this.t.placeholderTouch : this.t.placeholder;
+  }
+
+  /** Keyboard focus into the panel: the input, or on a touch screen the panel itself (no keyboard pop-up). */
+  focusInPanel() {
+    if (this.onTouchScreen) this.panel.focus();
+    else this.input.focus();
+  }
+
+  /** Tab and Shift+Tab go round the open panel's controls instead of leaving for the page (Esc leaves). */
+  keepTabInPanel(event) {
+    const controls = [...this.panel.querySelectorAll("button, textarea, a[href], [tabindex]")].filter(
+      (el) => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0,
+    );
+    if (controls.length === 0) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    const active = this.root.activeElement;
+    if (event.shiftKey && (active === first || active === this.panel)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
+    }
   }
 
   close() {
@@ -189,8 +231,11 @@ export class ChatView {
   }
 
   setElder(on) {
+    // The larger text makes the log taller without resizing it: stay at the newest message.
+    const atEnd = this.pinnedToEnd;
     this.container.classList.toggle("xf-elder", on);
     this.elderButton.setAttribute("aria-pressed", on ? "true" : "false");
+    if (atEnd) this.scrollToEnd();
   }
 
   /** kind: "" (connected), "connecting", "reconnecting" or "down". */
@@ -332,7 +377,7 @@ export class ChatView {
       if (!reply || typeof reply.title !== "string" || typeof reply.payload !== "string") continue;
       const button = element(this.doc, "button", { className: "xf-quick-reply", text: reply.title, attrs: { type: "button" } });
       button.addEventListener("click", () => {
-        this.input.focus(); // the buttons are disabled: keep the keyboard focus in the widget
+        this.focusInPanel(); // the buttons are disabled: keep the keyboard focus in the widget
         this.handlers.onSend(reply.payload, reply.title);
       });
       group.appendChild(button);
