@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,28 @@ def axe_script() -> Path:
     if not AXE_SCRIPT.is_file():
         unavailable(f"axe-core not found at {AXE_SCRIPT}", install="npm ci --prefix tests/widget (scripts/test.sh does it)")
     return AXE_SCRIPT
+
+
+# WCAG 2.5.5 (target size, enhanced) and the platforms' guidelines: 44×44 CSS px.
+MIN_TARGET_PX = 44
+
+
+def control_sizes(page: Any) -> list[dict[str, Any]]:
+    """Every visible control of the widget with its box (links inside message text are inline
+    targets, which WCAG exempts; the handoff's call link is a button-like target and counts)."""
+    return page.evaluate("""() => {
+        const root = document.getElementById('xinfang-widget').shadowRoot;
+        return [...root.querySelectorAll('button, textarea, input, select, a.xf-call')]
+            .filter(el => el.getClientRects().length > 0)
+            .map(el => {
+                const box = el.getBoundingClientRect();
+                const name = el.getAttribute('aria-label') || el.textContent.trim() || el.tagName.toLowerCase();
+                return {name, width: box.width, height: box.height};
+            });
+    }""")
+
+
+def small_controls(page: Any) -> list[str]:
+    """The widget's visible controls smaller than MIN_TARGET_PX either way, as "name w×h"."""
+    return [f"{c['name']} {c['width']:.0f}×{c['height']:.0f}" for c in control_sizes(page)
+            if c["width"] < MIN_TARGET_PX or c["height"] < MIN_TARGET_PX]

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.support.stack import RunningAssistant
-from tests.widget.browser import axe_script
+from tests.widget.browser import MIN_TARGET_PX, axe_script, control_sizes
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
@@ -19,8 +19,6 @@ expect: Any = None  # playwright.sync_api.expect, imported once the browser fixt
 LAUNCHER = "在线咨询（打开智能助手对话窗口）"
 TITLE = "信访与人民建议智能助手"
 QUESTION = "信访事项的办理期限是多久？"
-# WCAG 2.5.5 (target size, enhanced) and the platforms' guidelines: 44×44 CSS px.
-MIN_TARGET_PX = 44
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
@@ -106,21 +104,6 @@ def panel_controls_in_dom_order(page: Any) -> list[str]:
         return [...panel.querySelectorAll('button, textarea, input, a[href], [tabindex]')]
             .filter(el => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0)
             .map(el => 'widget:' + (el.getAttribute('aria-label') || el.textContent.trim() || el.className));
-    }""")
-
-
-def control_sizes(page: Any) -> list[dict[str, Any]]:
-    """Every visible control of the widget with its box (links inside message text are inline
-    targets, which WCAG exempts; the handoff's call link is a button-like target and counts)."""
-    return page.evaluate("""() => {
-        const root = document.getElementById('xinfang-widget').shadowRoot;
-        return [...root.querySelectorAll('button, textarea, input, select, a.xf-call')]
-            .filter(el => el.getClientRects().length > 0)
-            .map(el => {
-                const box = el.getBoundingClientRect();
-                const name = el.getAttribute('aria-label') || el.textContent.trim() || el.tagName.toLowerCase();
-                return {name, width: box.width, height: box.height};
-            });
     }""")
 
 

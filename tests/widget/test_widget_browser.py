@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.stack import Conversation, RunningAssistant, free_port
-from tests.widget.browser import ARTIFACTS_DIR
+from tests.widget.browser import ARTIFACTS_DIR, small_controls
 from tests.widget.tcp_proxy import CuttableProxy
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -469,6 +469,7 @@ def test_a_filed_tracking_number_is_highlighted_can_be_copied_and_is_kept_in_my_
     page.get_by_role("button", name="我的办件").click()
     expect(entries).to_have_text([re.compile(number)])  # ... and through a reload
     page.screenshot(path=str(ARTIFACTS_DIR / "my-cases.png"))
+    assert small_controls(page) == []  # 复制, 查询进度 and 我的办件 are 44 px tap targets too
     # When the browser refuses both ways of copying, the citizen is told so.
     page.evaluate("""() => {
         navigator.clipboard.writeText = () => Promise.reject(new Error('refused'));
