@@ -13,6 +13,7 @@ import pytest
 
 from core.instance import REST_WEBHOOK_PATH
 from tests.support.stack import Conversation, RunningAssistant
+from tests.support.stored_text import MIN_RAW_SEARCH_CHARS, stored_bytes, texts_in
 
 pytestmark = pytest.mark.server
 NAME, ADDRESS, EMAIL = "王小明", "世纪大道100弄2号301室", "wang.xm@example.com"
@@ -21,22 +22,6 @@ REQUEST = "希望有关部门督促饭店整改，控制营业时间和油烟排
 PETITION = ["我叫赵敏", "赵敏", "同意", NAME, "139—8765—4321", "浦东", f"浦东新区{ADDRESS}", "3101 0419 8503 1212 35", EMAIL, CONTENT, REQUEST]
 NEVER_STORED = (NAME, "赵敏", "13987654321", "8765", "310104198503121235", "0419", ADDRESS, "100弄", "wang.xm", CONTENT[:10],
                 REQUEST[:10])
-
-
-def texts_in(value: object) -> list[str]:
-    """Every string an event holds, but not its numbers and ids: a timestamp or a message id can
-    contain 8765 by chance (this test once failed on one)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() if key != "message_id" for text in texts_in(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in texts_in(item)]
-    return []
-
-
-def stored_bytes(data_dir: Path, prefix: str) -> bytes:
-    return b"".join(path.read_bytes() for path in data_dir.iterdir() if path.name.startswith(prefix))
 
 
 def absent(raw: bytes, text: str) -> bool:
@@ -66,7 +51,7 @@ def test_a_cancelled_petition_leaves_no_personal_data_in_the_transcript(assistan
     assert "我要投诉" in kept  # the conversation itself is kept ...
     assert [text for text in NEVER_STORED if text in kept] == []  # ... without anything typed into the form
     whole_file = stored_bytes(assistant.settings.data_dir, "tracker.db")  # the write-ahead log included
-    assert [text for text in NEVER_STORED if len(text) > 4 and not absent(whole_file, text)] == []
+    assert [text for text in NEVER_STORED if len(text) >= MIN_RAW_SEARCH_CHARS and not absent(whole_file, text)] == []
 
 
 def test_personal_data_in_an_intent_payload_stays_out_of_the_logs(assistant: RunningAssistant) -> None:
