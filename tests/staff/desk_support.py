@@ -2,6 +2,7 @@
 (the desk needs no index) and citizens' submissions filed through the real store."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from core.settings import Settings, load_settings
@@ -16,8 +17,11 @@ def desk_settings(root: Path) -> Settings:
     return load_settings(staff_env(root))
 
 
-def file_petition(cfg: Settings, content: str = "小区门口的排水管破裂，污水漫到人行道上已经两周，多次反映没有人来修。") -> str:
-    with SubmissionStore.from_settings(cfg) as store:
+def file_petition(cfg: Settings, content: str = "小区门口的排水管破裂，污水漫到人行道上已经两周，多次反映没有人来修。",
+                  days_ago: int = 0) -> str:
+    """A petition received ``days_ago`` days before now (its clocks count from then)."""
+    received = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    with SubmissionStore.from_settings(cfg, clock=lambda: received) as store:
         data = PetitionInput(name=CITIZEN_NAME, mobile=CITIZEN_MOBILE, district="静安", address="静安区南京西路100弄5号",
                              content=content, request="请尽快维修排水管并清理人行道。", id_number=CITIZEN_ID)
         return store.create_submission(data, channel="socketio", sender_id="citizen-1",
