@@ -34,3 +34,25 @@ def file_suggestion(cfg: Settings) -> str:
                                content="建议在每个街道增设社区老年食堂，方便独居老人就近用餐，价格实惠。")
         return store.create_submission(data, channel="rest", sender_id="citizen-2",
                                        consent_at=store.now()).tracking_number
+
+
+def staff_call(web_url: str, method: str, path: str, body: dict | None = None) -> dict:
+    """One call to the running web service's staff API with the test token."""
+    import json
+    import urllib.request
+
+    from tests.staff.support import auth
+
+    request = urllib.request.Request(web_url + path, method=method, headers={**auth(), "Content-Type": "application/json"},
+                                     data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read().decode())
+
+
+def accept_and_reply(web_url: str, number: str, reply: str) -> dict:
+    """What a staff member does on the desk: assign the first department, accept, reply."""
+    case = staff_call(web_url, "GET", f"/api/desk/cases/{number}")["case"]
+    department = staff_call(web_url, "GET", "/api/desk/departments")["departments"][0]
+    case = staff_call(web_url, "POST", f"/api/desk/cases/{number}/assign", {"department": department, "version": case["version"]})["case"]
+    case = staff_call(web_url, "POST", f"/api/desk/cases/{number}/transition", {"status": "accepted", "version": case["version"]})["case"]
+    return staff_call(web_url, "POST", f"/api/desk/cases/{number}/reply", {"text": reply, "version": case["version"]})["case"]

@@ -113,3 +113,13 @@ def test_list_filters_check_their_values() -> None:
                 dict(received_from="2025-03-02", received_to="2025-03-01"), dict(overdue="maybe")):
         with pytest.raises(InvalidDeskInput):
             parse_filter(**bad)
+
+
+def test_the_citizen_sees_at_most_500_characters_of_the_reply_as_plain_text(store: SubmissionStore) -> None:
+    desk = CaseDesk(store, DEFAULT_DESK_DEPARTMENTS)
+    number = _file(store)
+    case = desk.transition(number, "已受理", actor="王五", version=desk.open_case(number).version)
+    desk.reply(number, "答" * 1200, actor="王五", version=case.version)
+    reply = store.lookup(number, MOBILE[-4:], "citizen").reply or ""
+    assert len(reply) == 500 and reply.endswith("…")
+    assert desk.open_case(number).reply == "答" * 1200  # staff keep the whole text
