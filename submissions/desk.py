@@ -30,6 +30,7 @@ from submissions.models import StatusChangeRow, SubmissionRow
 from submissions.service import SubmissionStore, _check_actor
 from submissions.timeutil import SHANGHAI, to_shanghai
 from submissions.tracking import normalize_tracking_number
+from submissions.validation import SHANGHAI_DISTRICTS, validate_district
 from submissions.workflow import ALLOWED_TRANSITIONS, Kind, Status, check_transition, parse_kind, parse_status
 
 REPLY_MAX, NOTE_MAX, REASON_MAX, PER_PAGE_MAX = 2000, 500, 500, 100
@@ -331,6 +332,11 @@ def parse_filter(kind: str = "", status: str = "", district: str = "", received_
         raise InvalidDeskInput("status", str(exc)) from exc
     if len(district) > 16:
         raise InvalidDeskInput("district", "区名过长：最多 16 个字。")
+    if district.strip():
+        found = validate_district(district)
+        if not found.ok:
+            raise InvalidDeskInput("district", f"区名“{district.strip()}”不是上海市的区，可选：{'、'.join(SHANGHAI_DISTRICTS)}。")
+        district = found.value or district
     first, last = _date(received_from, "from", "起始日期"), _date(received_to, "to", "截止日期")
     if first and last and first > last:
         raise InvalidDeskInput("from", "起始日期不能晚于截止日期。")

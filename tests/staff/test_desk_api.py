@@ -63,6 +63,8 @@ async def test_list_and_open_are_masked_and_filtered(desk_client, cfg):
     by_kind = await (await desk_client.get("/api/desk/cases?kind=信访事项&status=submitted&district=静安区",
                                            headers=auth())).json()
     assert [case["number"] for case in by_kind["cases"]] == [petition]
+    short = await (await desk_client.get("/api/desk/cases?district=浦东", headers=auth())).json()  # as citizens write it
+    assert [case["number"] for case in short["cases"]] == [suggestion]
     case = await _open(desk_client, petition)
     text = str(case)
     for secret in (CITIZEN_NAME, CITIZEN_MOBILE, CITIZEN_ID, "100弄5号"):
@@ -78,7 +80,7 @@ async def test_list_and_open_are_masked_and_filtered(desk_client, cfg):
 @pytest.mark.parametrize("query, field, message", [
     ("kind=投诉", "kind", "未知的类型"), ("status=done", "status", "未知的状态"),
     ("from=2026/03/01", "from", "YYYY-MM-DD"), ("from=2026-03-02&to=2026-03-01", "from", "起始日期不能晚于"),
-    ("overdue=maybe", "overdue", "overdue"), ("page=0", "page", "页码"), ("per_page=abc", "page", "整数"),
+    ("overdue=maybe", "overdue", "overdue"), ("district=火星区", "district", "不是上海市的区"), ("page=0", "page", "页码"), ("per_page=abc", "page", "整数"),
 ])
 async def test_bad_list_filters_are_refused_in_chinese(desk_client, query, field, message):
     response = await desk_client.get(f"/api/desk/cases?{query}", headers=auth())

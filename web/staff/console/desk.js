@@ -168,7 +168,7 @@ async function openCase(number) {
 
 function clockText(clock) {
   let text = `${clock.name}：${clock.days}日，自 ${clock.start} 起算，最后一天 ${clock.due}（${clock.basis}）`;
-  if (!clock.running) text += `；已于 ${clock.stopped} 完成`;
+  if (!clock.running) text += `；已于 ${clock.stopped} 完成${clock.stopped > clock.due ? "（超过期限）" : ""}`;
   else text += clock.overdue ? "；已超期，尚未完成" : "；进行中";
   return text;
 }
