@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -35,6 +35,7 @@ from submissions.workflow import ALLOWED_TRANSITIONS, Kind, Status, check_transi
 
 REPLY_MAX, NOTE_MAX, REASON_MAX, PER_PAGE_MAX = 2000, 500, 500, 100
 ASSIGN, REPLY, EXTEND = "assign", "reply", "extend"
+ChangeStep = Callable[[SubmissionRow, datetime], tuple[dict, Optional[str]]]
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,10 @@ class CaseDesk:
 
     # --- internals -----------------------------------------------------------------------------
 
-    def _change(self, tracking_number: str, actor: str, version: object, event: Optional[str], change,
+    def _change(self, tracking_number: str, actor: str, version: object, event: Optional[str], change: ChangeStep,
                 status_to: Optional[Status] = None) -> CaseView:
+        """Check ``version``, apply ``change`` (column values and the history note, or
+        InvalidDeskInput), raise the version and write the history row, all in one transaction."""
         actor = _check_actor(actor)
         if isinstance(version, bool) or not isinstance(version, int):
             raise InvalidDeskInput("version", "缺少办件版本号（version）：请刷新办件后再操作。")

@@ -2,7 +2,7 @@
 versioned and recorded in the history, and what the citizen's lookup then shows."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
