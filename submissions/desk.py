@@ -150,9 +150,9 @@ class CaseDesk:
                 total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
                 rows = session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars().all()
                 return CasePage([self._view(row, today) for row in rows], total, page, per_page)
-            overdue = [view for view in (self._view(row, today) for row in session.execute(query).scalars()) if view.overdue]
-            start = (page - 1) * per_page
-            return CasePage(overdue[start:start + per_page], len(overdue), page, per_page)
+            overdue = [row for row in session.execute(query).scalars() if is_overdue(_clocks(row), today)]
+            start = (page - 1) * per_page  # only the page's rows are decrypted
+            return CasePage([self._view(row, today) for row in overdue[start:start + per_page]], len(overdue), page, per_page)
 
     def open_case(self, tracking_number: str) -> CaseView:
         with self._store.session() as session:
@@ -296,8 +296,7 @@ class CaseDesk:
     def _view(self, row: SubmissionRow, today: date, with_history: bool = False) -> CaseView:
         protect = self._store.protector
         kind, status = Kind(row.kind), Status(row.status)
-        clocks = case_clocks(kind, status, row.created_at, row.decided_at, row.accepted_at, row.closed_at,
-                             row.extension_days)
+        clocks = _clocks(row)
         history = tuple(
             DeskStep(step.changed_at, step.actor, step.event, Status(step.from_status) if step.from_status else None,
                      Status(step.to_status), step.note)
@@ -320,6 +319,11 @@ class CaseDesk:
             no_clock_reason=NO_CLOCK_FOR_SUGGESTIONS if kind is Kind.SUGGESTION else None,
             history=history,
         )
+
+
+def _clocks(row: SubmissionRow) -> list[Clock]:
+    return case_clocks(Kind(row.kind), Status(row.status), row.created_at, row.decided_at, row.accepted_at,
+                       row.closed_at, row.extension_days)
 
 
 def parse_filter(kind: str = "", status: str = "", district: str = "", received_from: str = "",
