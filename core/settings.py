@@ -6,6 +6,7 @@ for configuration. The README's configuration table mirrors the fields below.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +89,21 @@ def parse_staff_tokens(raw: str) -> dict[str, str]:
     return tokens
 
 
+DEFAULT_DESK_DEPARTMENTS = ("市信访办", "市住房城乡建设管理委", "市生态环境局", "市市场监管局", "市公安局", "区信访办")
+DEPARTMENT_MAX_CHARS = 32
+
+
+def parse_departments(raw: str) -> tuple[str, ...]:
+    """``DESK_DEPARTMENTS``: names separated by commas (，and 、 too); empty → the default list."""
+    names = [name.strip() for name in re.split(r"[,，、]", raw or "") if name.strip()]
+    if not names:
+        return DEFAULT_DESK_DEPARTMENTS
+    for name in names:
+        if len(name) > DEPARTMENT_MAX_CHARS:
+            raise ValueError(f"DESK_DEPARTMENTS：部门名称“{name[:40]}”过长，最多 {DEPARTMENT_MAX_CHARS} 个字。")
+    return tuple(dict.fromkeys(names))
+
+
 @dataclass(frozen=True)
 class Settings:
     # Network
@@ -164,6 +180,8 @@ class Settings:
     action_retry_seconds: float = 20.0
     # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
     warm_standby: bool = True
+    # The departments a case on the staff desk can be assigned to (DESK_DEPARTMENTS, comma-separated).
+    desk_departments: tuple[str, ...] = DEFAULT_DESK_DEPARTMENTS
 
     @property
     def action_server_url(self) -> str:
@@ -245,6 +263,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_message_chars=env.integer("MAX_MESSAGE_CHARS", 4000),
         action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
         warm_standby=env.flag("WARM_STANDBY", True),
+        desk_departments=parse_departments(env.raw("DESK_DEPARTMENTS")),
     )
 
 

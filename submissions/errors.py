@@ -66,3 +66,19 @@ class DataKeyError(SubmissionError):
 
 class TrackingNumberExhausted(SubmissionError):
     """Could not find an unused tracking number after several attempts (should never happen)."""
+
+
+class InvalidDeskInput(SubmissionError, ValueError):
+    """A staff desk input that cannot be used; ``field`` names it, the message says why (Chinese)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class StaleVersion(SubmissionError):
+    """The case changed since the staff member opened it (optimistic check on ``version``)."""
+
+    def __init__(self, tracking_number: str, current_version: int) -> None:
+        self.current_version = current_version
+        super().__init__(f"办件 {tracking_number} 在您打开之后已被他人修改，本次操作未保存。请刷新后查看最新内容再操作。")

@@ -90,6 +90,17 @@ class SubmissionRow(Base):
     title = Column(String(50), nullable=True)
     content = Column(Text, nullable=False)
     request = Column(Text, nullable=True)
+    # The staff desk (migration 0002). The acceptance clock runs from created_at (received).
+    department = Column(String(32), nullable=True)
+    reply_enc = Column(Text, nullable=True)  # the reply to the citizen, a Fernet token
+    replied_at = Column(UTCDateTime, nullable=True)
+    decided_at = Column(UTCDateTime, nullable=True)  # accepted or not accepted: stops the 15-day clock
+    accepted_at = Column(UTCDateTime, nullable=True)  # starts the 60-day clock
+    closed_at = Column(UTCDateTime, nullable=True)  # stops it
+    extension_days = Column(Integer, nullable=True)
+    extension_reason = Column(Text, nullable=True)
+    # Raised by every staff change; a change based on an older version is refused (409).
+    version = Column(Integer, nullable=False, server_default="1", default=1)
 
     history = relationship(
         "StatusChangeRow",
@@ -115,6 +126,8 @@ class StatusChangeRow(Base):
     changed_at = Column(UTCDateTime, nullable=False)
     actor = Column(String(64), nullable=False)
     note = Column(Text, nullable=True)
+    # NULL: a status change; else a desk step that keeps the status ("assign", "reply", "extend").
+    event = Column(String(16), nullable=True)
 
     submission = relationship("SubmissionRow", back_populates="history")
 

@@ -5,7 +5,7 @@ Every ``repr`` here masks personal data, so these objects are safe in logs and t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import ClassVar, Optional, Union
 
@@ -167,6 +167,13 @@ class LookupResult:
     created_at: Optional[datetime] = None
     history: tuple[StatusEvent, ...] = ()
     retry_after_seconds: int = 0
+    # From the staff desk: the department handling it, the reply written to the citizen (personal
+    # data masked), and the last day of the statutory period that runs now (petitions only).
+    department: Optional[str] = None
+    reply: Optional[str] = None
+    replied_at: Optional[datetime] = None
+    expected_by: Optional[date] = None
+    expected_what: Optional[str] = None
 
     @property
     def found(self) -> bool:

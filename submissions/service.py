@@ -28,7 +28,8 @@ from submissions.errors import (
     TrackingNumberExhausted,
 )
 from submissions.intake import NormalizedFields, fingerprint_text, normalize_submission
-from submissions.masking import NOT_IN_ONE_LINE, log_safe
+from submissions.clocks import case_clocks, running_clock
+from submissions.masking import CONTROL_CHARACTERS, NOT_IN_ONE_LINE, log_safe, redact_personal_data
 from submissions.models import AuditEventRow, LookupFailureRow, StatusChangeRow, SubmissionRow
 from submissions.protection import DataProtector, resolve_data_key
 from submissions.records import (
@@ -79,6 +80,18 @@ def _check_channel(channel: str) -> str:
     if not CHANNEL_PATTERN.match(cleaned):
         raise ValueError("channel must be a short lower-case name such as 'rest', 'socketio', 'wechat', 'wecom'")
     return cleaned
+
+
+CITIZEN_REPLY_MAX = 500
+
+
+def citizen_reply_text(reply: str) -> str:
+    """The staff reply as a chat message shows it: plain text, personal data masked (the chat
+    transcript is kept), at most ``CITIZEN_REPLY_MAX`` characters."""
+    text = redact_personal_data(CONTROL_CHARACTERS.sub("", reply)).strip()
+    if len(text) > CITIZEN_REPLY_MAX:
+        text = text[:CITIZEN_REPLY_MAX - 1] + "…"
+    return text
 
 
 def mobile_last4(text: Optional[str]) -> Optional[str]:
@@ -142,6 +155,17 @@ class SubmissionStore:
 
     def _now(self) -> datetime:
         return ensure_aware_utc(self._clock())
+
+    # For the staff desk (submissions.desk), which works on the same database and key.
+    def now(self) -> datetime:
+        return self._now()
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @property
+    def protector(self) -> DataProtector:
+        return self._protector
 
     # --- creating ------------------------------------------------------------------------------
 
@@ -296,14 +320,25 @@ class SubmissionStore:
                 self._record_failure(session, keys, now)
                 return LookupResult(LookupOutcome.NOT_FOUND)
             row = session.get(SubmissionRow, candidate.id, options=[selectinload(SubmissionRow.history)])
-            history = tuple(StatusEvent(Status(change.to_status), change.changed_at) for change in row.history)
+            history = tuple(
+                StatusEvent(Status(change.to_status), change.changed_at) for change in row.history if change.event is None
+            )
+            status = Status(row.status)
+            clock = running_clock(case_clocks(Kind(row.kind), status, row.created_at, row.decided_at, row.accepted_at,
+                                              row.closed_at, row.extension_days))
+            reply = self._protector.decrypt_optional(row.reply_enc)
             return LookupResult(
                 LookupOutcome.FOUND,
                 tracking_number=row.tracking_number,
                 kind=Kind(row.kind),
-                status=Status(row.status),
+                status=status,
                 created_at=row.created_at,
                 history=history,
+                department=row.department,
+                reply=citizen_reply_text(reply) if reply else None,
+                replied_at=row.replied_at if reply else None,
+                expected_by=clock.due if clock else None,
+                expected_what=clock.name if clock else None,
             )
 
     def _throttle_keys(self, requester: str, client_address: Optional[str], number: Optional[str]) -> list[ThrottleKey]:
@@ -385,10 +420,15 @@ class SubmissionStore:
                 raise SubmissionNotFound(number)
             current = Status(row.status)
             check_transition(current, target)
+            dates = {"decided_at": now} if target in (Status.ACCEPTED, Status.REJECTED) else {}
+            if target is Status.ACCEPTED:
+                dates["accepted_at"] = now
+            if target is Status.CLOSED:
+                dates["closed_at"] = now
             changed = session.execute(
                 update(SubmissionRow)
                 .where(SubmissionRow.id == row.id, SubmissionRow.status == current.value)
-                .values(status=target.value)
+                .values(status=target.value, version=SubmissionRow.version + 1, **dates)
                 .execution_options(synchronize_session=False)
             )
             if changed.rowcount != 1:

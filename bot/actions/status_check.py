@@ -22,6 +22,8 @@ NOT_FOUND_REPLY = (
     "没有找到与该查询编号和手机号码后4位相符的记录，请核对后再试。"
     "查询编号以 XF 或 JY 开头，共16位；手机号码后4位为提交时所留号码。如有疑问，请拨打 12345 市民服务热线。"
 )
+# The statutory clock that runs (submissions.clocks) as the citizen reads it.
+EXPECTED_STEP = {"受理告知": "告知是否受理", "办理": "办结"}
 RETRY_HINT = "可以直接重新输入手机号码后4位，或输入新的查询编号；不查了请回复“取消”。"
 
 
@@ -52,8 +54,17 @@ def status_reply(result: LookupResult) -> Text:
     ]
     if result.created_at is not None:
         lines.append(f"提交时间：{format_shanghai(result.created_at)}")
+    if result.department:
+        lines.append(f"承办部门：{result.department}")
+    if result.expected_by is not None:
+        what = EXPECTED_STEP.get(result.expected_what or "", "办理")
+        day = result.expected_by
+        lines.append(f"预计{what}：{day.year}年{day.month}月{day.day}日前（法定期限的最后一天）")
     if result.history:
         lines.append("办理记录：" + "；".join(f"{e.changed_at_text} {e.label}" for e in result.history))
+    if result.reply:
+        when = f"（{format_shanghai(result.replied_at)}）" if result.replied_at else ""
+        lines.append(f"答复{when}：{result.reply}")
     return "\n".join(lines)
 
 

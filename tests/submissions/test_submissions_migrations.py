@@ -7,6 +7,7 @@ import fnmatch
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from legacy_schema import LEGACY_METADATA
 from submission_samples import MOBILE, petition, suggestion
 from submissions import Status, SubmissionStore
 from submissions.database import create_database_engine
+from submissions.desk import CaseDesk
 from submissions.models import Base
 from submissions.schema import (
     BASELINE_REVISION,
@@ -72,18 +74,31 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 def make_legacy_database_with_rows(engine: Engine) -> dict[str, str]:
     """What the code before migrations left behind: create_all's tables (no alembic_version) and
-    rows written by the store, with status history and an audit event."""
+    rows written by the store, with status history and an audit event. Today's store writes them
+    into a scratch database (same data key) and their legacy columns are copied over, since its
+    models have columns the legacy tables lack."""
     LEGACY_METADATA.create_all(engine)
-    store = SubmissionStore.from_settings(load_settings(), create_tables=False)
-    try:
-        first = store.create_submission(petition(), channel="rest", sender_id="a", consent_at=CONSENT, idempotency_key="k1")
-        second = store.create_submission(suggestion(), channel="wechat", sender_id="b", consent_at=CONSENT)
-        store.update_status(first.tracking_number, Status.ACCEPTED, actor="王科员", note="已登记")
-        store.record_audit_event("王科员", "export_reveal", "2 records")
-    finally:
-        store.close()
+    with tempfile.TemporaryDirectory() as scratch:
+        store = SubmissionStore.from_settings(load_settings({**os.environ, "DATABASE_URL": f"sqlite:///{scratch}/scratch.db"}))
+        try:
+            first = store.create_submission(petition(), channel="rest", sender_id="a", consent_at=CONSENT, idempotency_key="k1")
+            second = store.create_submission(suggestion(), channel="wechat", sender_id="b", consent_at=CONSENT)
+            store.update_status(first.tracking_number, Status.ACCEPTED, actor="王科员", note="已登记")
+            store.record_audit_event("王科员", "export_reveal", "2 records")
+            with store.engine.connect() as source, engine.begin() as target:
+                for table in LEGACY_METADATA.sorted_tables:
+                    columns = [Base.metadata.tables[table.name].c[column.name] for column in table.columns]
+                    rows = [dict(row._mapping) for row in source.execute(select(*columns))]
+                    if rows:
+                        target.execute(table.insert(), [{key: _naive_utc(value) for key, value in row.items()} for row in rows])
+        finally:
+            store.close()
     assert "alembic_version" not in table_names(engine)
     return {"petition": first.tracking_number, "suggestion": second.tracking_number}
+
+
+def _naive_utc(value: Any) -> Any:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
 
 
 # --- a new database ----------------------------------------------------------------------------
@@ -142,6 +157,9 @@ def test_a_database_made_by_create_all_is_adopted_with_its_rows_intact(engine: E
         record = store.get_record(numbers["petition"])
         assert record.mobile == MOBILE and record.status is Status.ACCEPTED
         assert [change.note for change in record.history][-1] == "已登记"
+        # 0002 took the acceptance date from the history: the 60-day clock runs from it
+        clocks = CaseDesk(store, ["市信访办"]).open_case(numbers["petition"]).clocks
+        assert [clock.name for clock in clocks] == ["受理告知", "办理"] and clocks[1].start == clocks[0].stopped
         assert store.get_record(numbers["suggestion"]).kind.value == "suggestion"
         # the idempotency key given before the upgrade still finds the first record
         again = store.create_submission(petition(), channel="rest", sender_id="a", consent_at=CONSENT, idempotency_key="k1")

@@ -8,7 +8,8 @@ version by itself. See docs/staff-guide.md.
 Modules: ``auth`` (tokens), ``validation`` (ids, documents), ``documents`` + ``history``
 (repository, revisions), ``uploads`` (text extraction in a worker process, by
 :mod:`web.extraction`), ``publishing`` (background builds),
-``search`` (answer preview), ``audit`` (who did what), ``api`` and ``console`` (routes).
+``search`` (answer preview), ``audit`` (who did what), ``api`` and ``console`` (routes);
+``desk`` is the case desk's API (submissions: assign, status, reply, extend; page ``/staff/desk``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from aiohttp import web
 
 from web.app import SETTINGS_KEY
 
-from . import api, console
+from . import api, console, desk
 from .auth import FailedLogins
 from .http import FAILED_LOGINS
 from .services import STAFF_KEY, create_services
@@ -33,6 +34,7 @@ def register(app: web.Application) -> None:
     app[STAFF_KEY] = create_services(app[SETTINGS_KEY])
     app[FAILED_LOGINS] = FailedLogins()
     api.add_routes(app)
+    desk.register(app)
     console.add_routes(app)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)

@@ -28,6 +28,11 @@ async def console_page(_request: web.Request) -> web.FileResponse:
     return web.FileResponse(CONSOLE_DIR / "index.html", headers={**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"})
 
 
+async def desk_page(_request: web.Request) -> web.FileResponse:
+    """The case desk (办件台), a second page of the console with the same token and policy."""
+    return web.FileResponse(CONSOLE_DIR / "desk.html", headers={**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"})
+
+
 async def to_console(_request: web.Request) -> web.Response:
     raise web.HTTPFound("/staff/")
 
@@ -42,5 +47,6 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff", to_console)
     app.router.add_get("/staff/", console_page)
+    app.router.add_get("/staff/desk", desk_page)
     app.router.add_static("/staff/static", CONSOLE_DIR, show_index=False, follow_symlinks=False)
     app.on_response_prepare.append(add_security_headers)
