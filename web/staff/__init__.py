@@ -23,6 +23,7 @@ from . import api, console
 from .auth import FailedLogins
 from .http import FAILED_LOGINS
 from .services import STAFF_KEY, create_services
+from . import problems  # recurring problems (共性问题): /staff/problems and /api/problems/…
 
 log = logging.getLogger(__name__)
 _WARM_UP_KEY = web.AppKey("staff_warm_up", asyncio.Task)
@@ -34,6 +35,7 @@ def register(app: web.Application) -> None:
     app[FAILED_LOGINS] = FailedLogins()
     api.add_routes(app)
     console.add_routes(app)
+    problems.register(app)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
 
