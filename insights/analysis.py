@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cases import Case, month_label
-from .duplicates import DuplicateMatch, likely_duplicates
+from .duplicates import DUPLICATE_THRESHOLD, SAME_DISTRICT_BONUS, DuplicateMatch, likely_duplicates
 from .grouping import GROUP_THRESHOLD, group_vectors
 from .labels import group_keywords, words
 
@@ -120,14 +120,20 @@ def groups_report(cases: list[Case], vectors: np.ndarray, month: tuple[int, int]
 
 
 def _flag_duplicates(cases: list[Case], vectors: np.ndarray, month: str) -> list[tuple[Case, list[DuplicateMatch]]]:
-    """This month's open cases with an earlier open case they probably repeat (newest first)."""
-    open_rows = [row for row, case in enumerate(cases) if case.is_open]
+    """This month's open cases with an earlier open case they probably repeat (newest first).
+
+    One matrix product finds the pairs worth a closer look (cosine plus the district bonus can
+    reach the threshold); :func:`likely_duplicates` then scores only those."""
+    open_rows = np.array([row for row, case in enumerate(cases) if case.is_open], dtype=np.int64)
+    new_rows = np.array([row for row in open_rows if cases[row].month == month], dtype=np.int64)
+    if not len(new_rows) or len(open_rows) < 2:
+        return []
+    similarity = vectors[new_rows] @ vectors[open_rows].T
+    reachable = similarity + SAME_DISTRICT_BONUS >= DUPLICATE_THRESHOLD
     flagged = []
-    for row in open_rows:
+    for index, row in enumerate(new_rows):
         case = cases[row]
-        if case.month != month:
-            continue
-        earlier = [other for other in open_rows if cases[other].created_at < case.created_at]
+        earlier = [int(other) for other in open_rows[reachable[index]] if cases[other].created_at < case.created_at]
         matches = likely_duplicates(case, vectors[row], [cases[other] for other in earlier], vectors[earlier])
         if matches:
             flagged.append((case, matches))
