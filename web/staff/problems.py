@@ -58,7 +58,8 @@ def _query(request: web.Request, allowed: tuple[str, ...]) -> dict[str, str]:
     query = request.query
     for name in query:
         if name not in allowed:
-            raise ApiError(400, "bad_parameter", f"不认识的参数 {name[:40]}，可用的参数：{'、'.join(allowed)}。")
+            choices = f"可用的参数：{'、'.join(allowed)}。" if allowed else "此接口不接受查询参数。"
+            raise ApiError(400, "bad_parameter", f"不认识的参数 {name[:40]}，{choices}")
         if len(query.getall(name)) > 1:
             raise ApiError(400, "bad_parameter", f"参数 {name} 只能给出一次。")
     return {name: query[name].strip() for name in query}
