@@ -24,6 +24,7 @@ from . import api, console, desk
 from .auth import FailedLogins
 from .http import FAILED_LOGINS
 from .services import STAFF_KEY, create_services
+from . import problems  # recurring problems (共性问题): /staff/problems and /api/problems/…
 
 log = logging.getLogger(__name__)
 _WARM_UP_KEY = web.AppKey("staff_warm_up", asyncio.Task)
@@ -36,6 +37,7 @@ def register(app: web.Application) -> None:
     api.add_routes(app)
     desk.register(app)
     console.add_routes(app)
+    problems.register(app)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
 

@@ -1,0 +1,3 @@
+from insights.cli import main
+
+raise SystemExit(main())
