@@ -109,10 +109,16 @@ def _buttons(first: List[Dict[Text, Text]], questions: List[Text]) -> List[Dict[
     return [*first, *({"title": q, "payload": q} for q in questions)][: MAX_RELATED_QUESTIONS + len(first)]
 
 
+# Under an answer that cites a source: 有帮助 / 没帮助 (bot/actions/feedback.py handles them).
+FEEDBACK_BUTTONS = [{"title": "有帮助", "payload": '/feedback{"helpful": "yes"}'},
+                    {"title": "没帮助", "payload": '/feedback{"helpful": "no"}'}]
+
+
 def send_answer(dispatcher: CollectingDispatcher, result: Answer,
                 first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
+    feedback = FEEDBACK_BUTTONS if result.citation else []
     dispatcher.utter_message(text=f"{result.text}\n{result.citation}",
-                             buttons=_buttons(first_buttons or [], result.related_questions))
+                             buttons=[*_buttons(first_buttons or [], result.related_questions), *feedback])
 
 
 def _unanswered_questions() -> UnansweredQuestions:
