@@ -10,6 +10,7 @@ from submissions.unanswered import UNHELPFUL
 from tests.conversation.test_unanswered_recording import recorded
 from tests.support.stack import RunningAssistant
 from tests.widget import test_widget_browser as widget_tests
+from tests.widget.browser import small_controls
 from tests.widget.test_widget_browser import ask, bot_messages, greeted, open_widget
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -36,6 +37,7 @@ def test_unhelpful_in_the_widget_reaches_the_queue(page, assistant: RunningAssis
     expect(pair.get_by_role("button")).to_have_text(["有帮助", "没帮助"])
     # the pair is not among the questions offered
     assert page.get_by_role("group", name="可选回复").get_by_role("button", name="没帮助").count() == 0
+    assert small_controls(page) == []  # compact, yet 44 px tap targets like every control
 
     pair.get_by_role("button", name="没帮助").click()
     expect(bot_messages(page).last).to_contain_text("谢谢您的反馈")
