@@ -7,7 +7,6 @@ question in the staff queue of unanswered questions with the document id; both g
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,8 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
 from submissions.unanswered import UNHELPFUL
-
-log = logging.getLogger(__name__)
 
 FEEDBACK_INTENT = "feedback"
 HELPFUL_ENTITY = "helpful"
