@@ -156,3 +156,23 @@ class AuditEventRow(Base):
     actor = Column(String(64), nullable=False)
     action = Column(String(32), nullable=False)
     detail = Column(Text, nullable=False, default="")
+
+
+class UnansweredQuestionRow(Base):
+    """A question the assistant was not sure about, or whose answer a citizen marked unhelpful
+    (migration 0003). The question is masked and capped before it is stored; no sender id."""
+
+    __tablename__ = "unanswered_questions"
+    __table_args__ = (
+        CheckConstraint("reason IN ('not_sure', 'unhelpful')", name="reason"),
+        Index("ix_unanswered_questions_resolved_asked", "resolved_at", "asked_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    asked_at = Column(UTCDateTime, nullable=False)
+    channel = Column(String(32), nullable=False)
+    reason = Column(String(16), nullable=False)
+    question = Column(Text, nullable=False)
+    document_id = Column(String(200), nullable=True)  # the document that answered (unhelpful only)
+    resolved_at = Column(UTCDateTime, nullable=True)  # staff marked its group 已处理
+    resolved_by = Column(String(64), nullable=True)

@@ -102,5 +102,6 @@ class ActionDeadlineQuick(Action):
         if event is not None and start is not None:
             dispatcher.utter_message(text=deadline_reply(event, start))
             return []
-        knowledge.send_result(dispatcher, await knowledge.search(tracker.latest_message.get("text") or text))
+        knowledge.send_result(dispatcher, await knowledge.search(tracker.latest_message.get("text") or text),
+                              channel=tracker.get_latest_input_channel())
         return []

@@ -46,7 +46,9 @@ def send_fallback(dispatcher: CollectingDispatcher, tracker: Tracker, result: kn
     to rephrase with likely topics, and from the second time in a row, the ways to people."""
     if result.confident:
         knowledge.send_answer(dispatcher, result)
-    elif runs >= 2:
+        return
+    knowledge.record_not_sure(result, tracker.get_latest_input_channel())
+    if runs >= 2:
         dispatcher.utter_message(response="utter_fallback_offer_human")
         send_human_channels(dispatcher)
     else:

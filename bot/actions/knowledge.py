@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from core.settings import settings
 from index import Answer, Searcher, answer_question
+from submissions.unanswered import NOT_SURE, BackgroundRecorder, UnansweredQuestions
 
 log = logging.getLogger(__name__)
 MAX_RELATED_QUESTIONS = 3
@@ -108,25 +109,51 @@ def _buttons(first: List[Dict[Text, Text]], questions: List[Text]) -> List[Dict[
     return [*first, *({"title": q, "payload": q} for q in questions)][: MAX_RELATED_QUESTIONS + len(first)]
 
 
+# Under an answer that cites a source: 有帮助 / 没帮助 (bot/actions/feedback.py handles them).
+FEEDBACK_BUTTONS = [{"title": "有帮助", "payload": '/feedback{"helpful": "yes"}'},
+                    {"title": "没帮助", "payload": '/feedback{"helpful": "no"}'}]
+
+
 def send_answer(dispatcher: CollectingDispatcher, result: Answer,
                 first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
+    feedback = FEEDBACK_BUTTONS if result.citation else []
     dispatcher.utter_message(text=f"{result.text}\n{result.citation}",
-                             buttons=_buttons(first_buttons or [], result.related_questions))
+                             buttons=[*_buttons(first_buttons or [], result.related_questions), *feedback])
+
+
+def _unanswered_questions() -> UnansweredQuestions:
+    from .filing import submission_store  # the action server's one store (filing imports this module)
+
+    return UnansweredQuestions(submission_store())
+
+
+# Questions the assistant was not sure about go to the staff queue (/staff/unanswered), written
+# by a worker thread: the citizen's reply never waits for the database, nor fails with it.
+unanswered_recorder = BackgroundRecorder(_unanswered_questions)
 
 
 def send_not_sure(dispatcher: CollectingDispatcher, result: Answer,
-                  first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
+                  first_buttons: Optional[List[Dict[Text, Text]]] = None, channel: Optional[Text] = None) -> None:
     dispatcher.utter_message(response="utter_not_sure",
                              buttons=_buttons(first_buttons or [], result.suggested_questions))
+    record_not_sure(result, channel)
+
+
+def record_not_sure(result: Answer, channel: Optional[Text]) -> None:
+    """Put the question of an answer the assistant was not sure about in the staff queue
+    (in the background; see :class:`submissions.unanswered.BackgroundRecorder`)."""
+    if result.query.strip():
+        unanswered_recorder.submit(result.query, channel or "rest", NOT_SURE)
 
 
 def send_result(dispatcher: CollectingDispatcher, result: Answer,
-                first_buttons: Optional[List[Dict[Text, Text]]] = None) -> None:
-    """The answer with its source, or "not sure" with the ways to a person."""
+                first_buttons: Optional[List[Dict[Text, Text]]] = None, channel: Optional[Text] = None) -> None:
+    """The answer with its source, or "not sure" with the ways to a person (the question then
+    goes to the staff queue of unanswered questions, from ``channel``)."""
     if result.confident:
         send_answer(dispatcher, result, first_buttons)
     else:
-        send_not_sure(dispatcher, result, first_buttons)
+        send_not_sure(dispatcher, result, first_buttons, channel)
 
 
 class ActionAnswerQuestion(Action):
@@ -136,7 +163,8 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        send_result(dispatcher, await search(tracker.latest_message.get("text") or ""))
+        send_result(dispatcher, await search(tracker.latest_message.get("text") or ""),
+                    channel=tracker.get_latest_input_channel())
         return []
 
 

@@ -74,7 +74,7 @@ class ActionArbitrate(Action):
             send_fallback(dispatcher, tracker, result, consecutive_runs_of(FALLBACK_ACTIONS, tracker.events))
             return [SlotSet("route", Route.ANSWER.value)]
         offer = [COMMAND_BUTTONS[intent]] if intent in COMMAND_BUTTONS else []
-        knowledge.send_result(dispatcher, result, first_buttons=offer)
+        knowledge.send_result(dispatcher, result, first_buttons=offer, channel=tracker.get_latest_input_channel())
         return [SlotSet("route", Route.ANSWER.value)]
 
 
@@ -93,6 +93,7 @@ class ActionOutOfScope(Action):
             knowledge.send_answer(dispatcher, result)
         else:
             dispatcher.utter_message(response="utter_out_of_scope")
+            knowledge.record_not_sure(result, tracker.get_latest_input_channel())
         return []
 
 

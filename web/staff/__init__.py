@@ -25,6 +25,7 @@ from .auth import FailedLogins
 from .http import FAILED_LOGINS
 from .services import STAFF_KEY, create_services
 from . import problems  # recurring problems (共性问题): /staff/problems and /api/problems/…
+from . import unanswered  # unanswered questions (未解答问题): /staff/unanswered and /api/unanswered/…
 
 log = logging.getLogger(__name__)
 _WARM_UP_KEY = web.AppKey("staff_warm_up", asyncio.Task)
@@ -38,6 +39,7 @@ def register(app: web.Application) -> None:
     desk.register(app)
     console.add_routes(app)
     problems.register(app)
+    unanswered.register(app)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
 

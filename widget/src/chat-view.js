@@ -27,6 +27,9 @@ function chatIcon(doc) {
   return svg;
 }
 
+/** Payloads of the 有帮助 / 没帮助 buttons the action server puts under knowledge answers. */
+const FEEDBACK_PAYLOAD = "/feedback";
+
 export class ChatView {
   /**
    * @param root the shadow root to build in
@@ -372,9 +375,17 @@ export class ChatView {
    * reading only (disabled): an old 取消, 同意 or 跳过 would answer whatever is being asked now. */
   addQuickReplies(replies) {
     if (!Array.isArray(replies) || replies.length === 0) return;
-    const group = element(this.doc, "div", { className: "xf-quick-replies", attrs: { role: "group", "aria-label": this.t.quickRepliesLabel } });
+    const usable = replies.filter((reply) => reply && typeof reply.title === "string" && typeof reply.payload === "string");
+    // 有帮助 / 没帮助 under an answer (payloads "/feedback…"): a compact pair of their own.
+    const isFeedback = (reply) => reply.payload.startsWith(FEEDBACK_PAYLOAD);
+    this.addReplyGroup(usable.filter((reply) => !isFeedback(reply)), "xf-quick-replies", this.t.quickRepliesLabel);
+    this.addReplyGroup(usable.filter(isFeedback), "xf-quick-replies xf-feedback", this.t.feedbackLabel);
+  }
+
+  addReplyGroup(replies, className, label) {
+    if (replies.length === 0) return;
+    const group = element(this.doc, "div", { className, attrs: { role: "group", "aria-label": label } });
     for (const reply of replies) {
-      if (!reply || typeof reply.title !== "string" || typeof reply.payload !== "string") continue;
       const button = element(this.doc, "button", { className: "xf-quick-reply", text: reply.title, attrs: { type: "button" } });
       button.addEventListener("click", () => {
         this.focusInPanel(); // the buttons are disabled: keep the keyboard focus in the widget
