@@ -51,4 +51,5 @@ def test_an_answered_question_is_not_recorded(assistant: RunningAssistant) -> No
     assert "来源：" in reply, reply
     Conversation(assistant).say("火星上的量子西瓜怎么种植？")  # recorded after the first, by the same worker
     assert recorded(assistant, "量子西瓜")
-    assert not recorded(assistant, "多久能办完", wait_seconds=0)
+    # Other tests of the session mark this question 没帮助 (reason unhelpful); as "not sure" it is never kept.
+    assert [q for q in recorded(assistant, "多久能办完", wait_seconds=0) if q.reason == NOT_SURE] == []
