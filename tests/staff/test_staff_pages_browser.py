@@ -1,8 +1,9 @@
 """The four staff pages share one module (``staff-common.js``) for signing in and out and for
-calling the API. In a real headless Chromium, against the real web service, every page loads it
-under the pages' content security policy and behaves the same: an empty token, an unreachable
-server and a wrong token each get their message in Chinese, the right token signs in (and
-signs in again by itself on the next visit), 退出 signs out."""
+calling the API, and one header with the login form (``staff-header.html``, put in by the web
+service). In a real headless Chromium, against the real web service, every page arrives with its
+header and login form, loads the module under the pages' content security policy and behaves the
+same: an empty token, an unreachable server and a wrong token each get their message in Chinese,
+the right token signs in (and signs in again by itself on the next visit), 退出 signs out."""
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from tests.staff.test_desk_browser import base_url, cfg  # noqa: F401  (the web 
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 60_000  # a guard against hangs only
-STAFF_PAGES = ["/staff/", "/staff/desk", "/staff/problems", "/staff/unanswered"]
+STAFF_PAGES = {"/staff/": "知识库管理", "/staff/desk": "办件台", "/staff/problems": "共性问题", "/staff/unanswered": "未解答问题"}
 SHARED_MODULE = "/staff/static/staff-common.js"
 # Each page's own data (documents, cases, groups): not what this test is about, so refused
 # quickly instead of analysed.
@@ -38,6 +39,12 @@ async def test_every_staff_page_signs_in_and_out_through_the_shared_module(brows
     await page.route(PAGE_DATA, lambda route: route.fulfill(status=503, json={"message": "测试：本页数据暂不提供。"}))
     page_response = await page.goto(base_url + path)
     assert "script-src 'self'" in page_response.headers["content-security-policy"]
+    # the header and the login form come in the page itself (no script draws them): its name, links to the other three
+    html = await page_response.text()
+    assert html.count('<form id="login-form"') == 1 and html.count('<header class="topbar">') == 1
+    assert (await page.text_content("h1")).startswith(STAFF_PAGES[path])
+    links = await page.locator("header nav a").evaluate_all("links => links.map((link) => link.getAttribute('href'))")
+    assert links == [other for other in STAFF_PAGES if other != path]
 
     # an empty token is refused on the page, without asking the server
     await sign_in_with(page, "   ")
