@@ -677,6 +677,9 @@ async def test_the_console_page_is_served_with_a_strict_policy(client):
     script = await client.get("/staff/static/console.js")
     assert script.status == 200 and "textContent" in await script.text()
     assert "innerHTML" not in await script.text()
+    shared = await client.get("/staff/static/staff-common.js")  # imported as an ES module: must be served as JavaScript
+    assert shared.status == 200 and "javascript" in shared.headers["Content-Type"]
+    assert shared.headers["Cache-Control"] == "no-store" and "innerHTML" not in await shared.text()
     redirect = await client.get("/staff", allow_redirects=False)
     assert redirect.status == 302 and redirect.headers["Location"] == "/staff/"
     assert (await client.get("/staff/static/../api.py")).status in (403, 404)

@@ -35,7 +35,7 @@ from submissions.validation import SHANGHAI_DISTRICTS
 from submissions.workflow import Kind, parse_kind
 from web.app import SETTINGS_KEY
 
-from .console import CONSOLE_DIR, SECURITY_HEADERS
+from .console import staff_page
 from .http import STAFF_NAME, ApiError, json_response, staff_only
 
 ANALYSIS_KEY = web.AppKey("problem_analysis", ProblemAnalysis)
@@ -174,9 +174,8 @@ async def duplicates(request: web.Request) -> web.Response:
     return json_response(report.as_json())
 
 
-async def problems_page(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(CONSOLE_DIR / "problems.html",
-                            headers={**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"})
+async def problems_page(_request: web.Request) -> web.Response:
+    return await staff_page("/staff/problems", "problems.html")
 
 
 async def _close(app: web.Application) -> None:

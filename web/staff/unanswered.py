@@ -21,7 +21,7 @@ from aiohttp import web
 from insights.unanswered import question_groups
 from submissions.unanswered import UnansweredQuestions
 
-from .console import CONSOLE_DIR, SECURITY_HEADERS
+from .console import staff_page
 from .http import STAFF_NAME, ApiError, json_response, read_json, staff_only
 from .problems import ANALYSIS_KEY, _query
 
@@ -107,9 +107,8 @@ async def resolve(request: web.Request) -> web.Response:
     return json_response({"resolved": changed, "requested": len(ids)})
 
 
-async def unanswered_page(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(CONSOLE_DIR / "unanswered.html",
-                            headers={**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"})
+async def unanswered_page(_request: web.Request) -> web.Response:
+    return await staff_page("/staff/unanswered", "unanswered.html")
 
 
 def register(app: web.Application) -> None:

@@ -1,7 +1,6 @@
 // 知识库管理控制台：纯 JavaScript，无需构建。页面上的所有内容都通过 textContent 显示，从不把文字当作 HTML 解析。
-"use strict";
+import { $, api, el, formatTime, isSignedIn, showMessage, startStaffPage } from "./staff-common.js";
 
-const TOKEN_KEY = "staffToken";
 const STATUS_LABELS = { active: "使用中", retired: "已停用", invalid: "有问题，未收录" };
 const ACTION_LABELS = {
   import: "原始版本", external: "外部修改", create: "新建", update: "修改", retire: "停用", enable: "启用",
@@ -15,110 +14,12 @@ const NEW_TEMPLATE = [
 ].join("\n");
 
 const state = {
-  token: sessionStorage.getItem(TOKEN_KEY),
   documents: [],
   current: null, // {id, revision, isNew, retired, content}
   waitingFor: 0, // the publish ticket the console waits for
   editorNote: null, // {ticket, id, pending, done, failed}: the editor's message about a change being published
   pollTimer: null,
 };
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-// Times are shown in Beijing time, as citizens see them, whatever the zone of this browser.
-const BEIJING_TIME = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-});
-
-function formatTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const part = {};
-  for (const { type, value } of BEIJING_TIME.formatToParts(date)) part[type] = value;
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}（北京时间）`;
-}
-
-function showMessage(id, text, kind) {
-  const node = $(id);
-  node.textContent = text || "";
-  node.className = "message" + (kind ? " " + kind : "");
-}
-
-// --- the API --------------------------------------------------------------------------------
-
-class ApiFailure extends Error {
-  constructor(status, data) {
-    super((data && data.message) || `请求失败（${status}），请稍后再试。`);
-    this.status = status;
-    this.data = data || {};
-  }
-}
-
-async function api(method, path, { json, body, headers } = {}) {
-  const request = { method, headers: { Authorization: `Bearer ${state.token}`, ...(headers || {}) } };
-  if (json !== undefined) {
-    request.headers["Content-Type"] = "application/json";
-    request.body = JSON.stringify(json);
-  } else if (body !== undefined) {
-    request.body = body;
-  }
-  let response;
-  try {
-    response = await fetch(path, request);
-  } catch (error) {
-    throw new ApiFailure(0, { message: "无法连接服务器，请检查网络后重试。" });
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (error) {
-    data = null;
-  }
-  if (response.status === 401) {
-    logout("登录已失效或令牌不正确，请重新输入令牌。");
-    throw new ApiFailure(401, data);
-  }
-  if (!response.ok) throw new ApiFailure(response.status, data);
-  return data;
-}
-
-// --- login ----------------------------------------------------------------------------------
-
-async function login(token) {
-  state.token = token;
-  try {
-    const session = await api("GET", "/api/session");
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("staff-name").textContent = session.name;
-    $("who").hidden = false;
-    $("login").hidden = true;
-    $("app").hidden = false;
-    showMessage("login-message", "");
-    await Promise.all([loadDocuments(), refreshIndexStatus()]);
-  } catch (error) {
-    if (error.status !== 401) showMessage("login-message", error.message, "error");
-  }
-}
-
-function logout(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  state.token = null;
-  state.current = null;
-  $("app").hidden = true;
-  $("who").hidden = true;
-  $("login").hidden = false;
-  $("token").value = "";
-  showMessage("login-message", message || "", message ? "error" : "");
-}
 
 // --- documents ------------------------------------------------------------------------------
 
@@ -564,7 +465,7 @@ function schedulePoll(delay) {
 }
 
 async function refreshIndexStatus() {
-  if (!state.token) return;
+  if (!isSignedIn()) return;
   let status;
   try {
     status = await api("GET", "/api/index");
@@ -697,12 +598,6 @@ function selectTab(button) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const token = $("token").value.trim();
-    if (token) login(token);
-  });
-  $("logout").addEventListener("click", () => logout());
   $("filter").addEventListener("input", renderDocumentList);
   $("new-document").addEventListener("click", () => newDocument());
   $("upload-file").addEventListener("change", (event) => uploadFile(event.target.files[0]));
@@ -717,5 +612,8 @@ document.addEventListener("DOMContentLoaded", () => {
     runSearch($("query").value.trim());
   });
   for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab));
-  if (state.token) login(state.token);
+  startStaffPage({
+    onSignIn: () => Promise.all([loadDocuments(), refreshIndexStatus()]),
+    onSignOut: () => { state.current = null; },
+  });
 });

@@ -1,8 +1,7 @@
 // 办件台：纯 JavaScript，无需构建。所有内容都通过 textContent 显示，从不把文字当作 HTML 解析。
 // 令牌与知识库管理页共用（sessionStorage），从页头链接进入无需重新登录。
-"use strict";
+import { $, api, el, showMessage, startStaffPage } from "./staff-common.js";
 
-const TOKEN_KEY = "staffToken";
 const EVENT_LABELS = { assign: "指派部门", reply: "答复信访人", extend: "延长期限" };
 const FIELD_LABELS = [
   ["kind_label", "类型"], ["status_label", "状态"], ["received_at", "收到时间"], ["channel", "渠道"],
@@ -12,88 +11,21 @@ const FIELD_LABELS = [
 ];
 const PERSONAL = ["name", "mobile", "id_number", "email", "address", "title", "content", "request"];
 
-const state = { token: sessionStorage.getItem(TOKEN_KEY), page: 1, perPage: 20, total: 0, current: null, revealed: null };
-const $ = (id) => document.getElementById(id);
+const state = { page: 1, perPage: 20, total: 0, current: null, revealed: null };
 
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
+// --- after login ----------------------------------------------------------------------------
 
-function showMessage(id, text, kind) {
-  const node = $(id);
-  node.textContent = text || "";
-  node.className = "message" + (kind ? " " + kind : "");
-}
-
-class ApiFailure extends Error {
-  constructor(status, data) {
-    super((data && data.message) || `请求失败（${status}），请稍后再试。`);
-    this.status = status;
-    this.data = data || {};
+async function loadDesk() {
+  const { departments } = await api("GET", "/api/desk/departments");
+  const select = $("department");
+  select.replaceChildren(el("option", "请选择部门"));
+  select.firstChild.value = "";
+  for (const name of departments) {
+    const option = el("option", name);
+    option.value = name;
+    select.append(option);
   }
-}
-
-async function api(method, path, json) {
-  const request = { method, headers: { Authorization: `Bearer ${state.token}` } };
-  if (json !== undefined) {
-    request.headers["Content-Type"] = "application/json";
-    request.body = JSON.stringify(json);
-  }
-  let response;
-  try {
-    response = await fetch(path, request);
-  } catch (error) {
-    throw new ApiFailure(0, { message: "无法连接服务器，请检查网络后重试。" });
-  }
-  let data = null;
-  try { data = await response.json(); } catch (error) { data = null; }
-  if (response.status === 401) {
-    logout("登录已失效或令牌不正确，请重新输入令牌。");
-    throw new ApiFailure(401, data);
-  }
-  if (!response.ok) throw new ApiFailure(response.status, data);
-  return data;
-}
-
-// --- login ----------------------------------------------------------------------------------
-
-async function login(token) {
-  state.token = token;
-  try {
-    const session = await api("GET", "/api/session");
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("staff-name").textContent = session.name;
-    $("who").hidden = false;
-    $("login").hidden = true;
-    $("app").hidden = false;
-    showMessage("login-message", "");
-    const { departments } = await api("GET", "/api/desk/departments");
-    const select = $("department");
-    select.replaceChildren(el("option", "请选择部门"));
-    select.firstChild.value = "";
-    for (const name of departments) {
-      const option = el("option", name);
-      option.value = name;
-      select.append(option);
-    }
-    await loadCases();
-  } catch (error) {
-    if (error.status !== 401) showMessage("login-message", error.message, "error");
-  }
-}
-
-function logout(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  state.token = null;
-  state.current = null;
-  $("app").hidden = true;
-  $("who").hidden = true;
-  $("login").hidden = false;
-  $("token").value = "";
-  showMessage("login-message", message || "", message ? "error" : "");
+  await loadCases();
 }
 
 // --- the list -------------------------------------------------------------------------------
@@ -241,7 +173,7 @@ async function change(step, body, done) {
   if (!item) return;
   try {
     const data = await api("POST", `/api/desk/cases/${encodeURIComponent(item.number)}/${step}`,
-      { ...body, version: item.version });
+      { json: { ...body, version: item.version } });
     const revealed = state.revealed;
     renderCase(data.case);
     state.revealed = revealed;
@@ -259,11 +191,6 @@ async function change(step, body, done) {
 // --- wiring ---------------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    login($("token").value.trim());
-  });
-  $("logout").addEventListener("click", () => logout());
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     state.page = 1;
@@ -286,5 +213,5 @@ document.addEventListener("DOMContentLoaded", () => {
     change("extend", { days: /^\d+$/.test(days) ? Number(days) : days, reason: $("extend-reason").value },
       () => { $("extend-days").value = ""; $("extend-reason").value = ""; });
   });
-  if (state.token) login(state.token);
+  startStaffPage({ onSignIn: loadDesk, onSignOut: () => { state.current = null; } });
 });

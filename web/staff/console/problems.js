@@ -1,81 +1,13 @@
 // 共性问题页：纯 JavaScript，无需构建。所有文字都通过 textContent 显示；图表是脚本画的内联 SVG，另有表格作为文字替代。
-"use strict";
+import { $, api, apiResponse, beijingParts, el, formatTime, showMessage, startStaffPage } from "./staff-common.js";
 
-const TOKEN_KEY = "staffToken"; // shared with the knowledge console (same tab, same origin)
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DISTRICTS = ["黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
   "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区"];
 
-const state = { token: sessionStorage.getItem(TOKEN_KEY) };
-const $ = (id) => document.getElementById(id);
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-// Times are shown in Beijing time whatever the zone of this browser.
-const BEIJING_TIME = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-});
-
-function beijingParts(date) {
-  const part = {};
-  for (const { type, value } of BEIJING_TIME.formatToParts(date)) part[type] = value;
-  return part;
-}
-
-function formatTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso || "";
-  const part = beijingParts(date);
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}（北京时间）`;
-}
-
 function thisMonth() {
   const part = beijingParts(new Date());
   return `${part.year}-${part.month}`;
-}
-
-function showMessage(id, text, kind) {
-  const node = $(id);
-  node.textContent = text || "";
-  node.className = "message" + (kind ? " " + kind : "");
-}
-
-// --- the API --------------------------------------------------------------------------------
-
-class ApiFailure extends Error {
-  constructor(status, data) {
-    super((data && data.message) || `请求失败（${status}），请稍后再试。`);
-    this.status = status;
-  }
-}
-
-async function request(path) {
-  let response;
-  try {
-    response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  } catch (error) {
-    throw new ApiFailure(0, { message: "无法连接服务器，请检查网络后重试。" });
-  }
-  if (response.status === 401) {
-    logout("登录已失效或令牌不正确，请重新输入令牌。");
-    throw new ApiFailure(401, null);
-  }
-  if (!response.ok) {
-    let data = null;
-    try { data = await response.json(); } catch (error) { data = null; }
-    throw new ApiFailure(response.status, data);
-  }
-  return response;
-}
-
-async function getJson(path) {
-  return (await request(path)).json();
 }
 
 function filterQuery(extra) {
@@ -83,34 +15,6 @@ function filterQuery(extra) {
   if ($("kind").value) params.set("kind", $("kind").value);
   if ($("district").value) params.set("district", $("district").value);
   return params.toString();
-}
-
-// --- login ----------------------------------------------------------------------------------
-
-async function login(token) {
-  state.token = token;
-  try {
-    const session = await getJson("/api/session");
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $("staff-name").textContent = session.name;
-    $("who").hidden = false;
-    $("login").hidden = true;
-    $("app").hidden = false;
-    showMessage("login-message", "");
-    await loadAll();
-  } catch (error) {
-    if (error.status !== 401) showMessage("login-message", error.message, "error");
-  }
-}
-
-function logout(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  state.token = null;
-  $("app").hidden = true;
-  $("who").hidden = true;
-  $("login").hidden = false;
-  $("token").value = "";
-  showMessage("login-message", message || "", message ? "error" : "");
 }
 
 // --- groups ---------------------------------------------------------------------------------
@@ -148,7 +52,7 @@ function fillGroups(listId, groups, emptyText) {
 }
 
 async function loadGroups() {
-  const data = await getJson("/api/problems/groups?" + filterQuery({ month: $("month").value }));
+  const data = await api("GET", "/api/problems/groups?" + filterQuery({ month: $("month").value }));
   fillGroups("largest", data.largest, `${data.month} 没有两件以上相似的事项。`);
   fillGroups("growing", data.growing, `与 ${data.previous_month} 相比没有增长的问题组。`);
   let note = `共分析 ${data.analysed} 件（${data.previous_month} 和 ${data.month}），其中 ${data.ungrouped} 件没有相似事项。`;
@@ -211,7 +115,7 @@ function drawChart(data) {
 }
 
 async function loadSummary() {
-  const data = await getJson("/api/problems/summary?" + filterQuery({ until: $("month").value, months: $("months").value }));
+  const data = await api("GET", "/api/problems/summary?" + filterQuery({ until: $("month").value, months: $("months").value }));
   drawChart(data);
 }
 
@@ -230,7 +134,7 @@ async function downloadCsv() {
   button.disabled = true;
   try {
     const query = filterQuery({ until: $("month").value, months: $("months").value });
-    const response = await request("/api/problems/summary.csv?" + query);
+    const response = await apiResponse("GET", "/api/problems/summary.csv?" + query);
     const blob = await response.blob();
     const link = el("a");
     link.href = URL.createObjectURL(blob);
@@ -256,7 +160,7 @@ async function findDuplicates(number) {
   }
   showMessage("duplicate-message", "正在查找……");
   try {
-    const data = await getJson(`/api/problems/duplicates/${encodeURIComponent(number)}`);
+    const data = await api("GET", `/api/problems/duplicates/${encodeURIComponent(number)}`);
     for (const match of data.matches) results.append(caseLine(match, ` · 相似度 ${match.similarity.toFixed(2)}`));
     showMessage("duplicate-message", data.matches.length
       ? `${data.case.tracking_number} 可能与以下 ${data.matches.length} 件未办结事项重复：`
@@ -273,11 +177,6 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const name of DISTRICTS) district.append(new Option(name, name));
   $("month").value = thisMonth();
   $("month").max = thisMonth();
-  $("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    login($("token").value.trim());
-  });
-  $("logout").addEventListener("click", () => logout());
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     loadAll();
@@ -287,5 +186,5 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     findDuplicates($("tracking-number").value.trim());
   });
-  if (state.token) login(state.token);
+  startStaffPage({ onSignIn: loadAll });
 });
