@@ -76,8 +76,12 @@ class CaseOffer:
     """What the citizen may do next on a case (the buttons under the status reply)."""
 
     tracking_number: str
-    can_rate: bool  # a reply exists and is not rated yet
+    rating_refused: Optional[str]  # why the reply cannot be rated (none yet, or rated), else None
     is_open: bool  # 补充材料 and 催办 make sense
+
+    @property
+    def can_rate(self) -> bool:
+        return self.rating_refused is None
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,7 @@ class CaseFollowups:
     def offer(self, tracking_number: str) -> CaseOffer:
         with self._store.session() as session:
             row = _row(session, tracking_number)
-            return CaseOffer(row.tracking_number, row.reply_enc is not None and not self._rated(session, row),
-                             not Status(row.status).is_final)
+            return CaseOffer(row.tracking_number, self._rating_refused(session, row), not Status(row.status).is_final)
 
     def rate(self, tracking_number: str, rating: object, reason: object = None) -> Rating:
         chosen = parse_rating(rating)
@@ -147,11 +150,9 @@ class CaseFollowups:
         try:
             with self._store.session() as session, session.begin():
                 row = _row(session, tracking_number, lock=True)
-                if row.reply_enc is None or row.replied_at is None:
-                    raise FollowupRefused("该办件还没有答复，收到答复后才能评价。")
-                earlier = self._rated(session, row)
-                if earlier:
-                    raise FollowupRefused(f"您已评价过这次答复（{earlier.label}），谢谢！工作人员再次答复后，可以再评价。")
+                refused = self._rating_refused(session, row)
+                if refused:
+                    raise FollowupRefused(refused)
                 session.add(CaseFollowupRow(
                     submission_id=row.id, kind=FollowupKind.RATING.value, at=now, department=row.department,
                     rating=chosen.value, text_enc=self._store.protector.encrypt_optional(why),
@@ -235,12 +236,14 @@ class CaseFollowups:
 
     # --- internals -----------------------------------------------------------------------------
 
-    def _rated(self, session: Session, row: SubmissionRow) -> Optional[Rating]:
-        if row.replied_at is None:
-            return None
+    def _rating_refused(self, session: Session, row: SubmissionRow) -> Optional[str]:
+        if row.reply_enc is None or row.replied_at is None:
+            return "该办件还没有答复，收到答复后才能评价。"
         found = session.execute(select(CaseFollowupRow.rating)
                                 .where(CaseFollowupRow.rated_reply == _reply_key(row))).scalar_one_or_none()
-        return Rating(found) if found else None
+        if found:
+            return f"您已评价过这次答复（{Rating(found).label}），谢谢！工作人员再次答复后，可以再评价。"
+        return None
 
     def _count(self, session: Session, row: SubmissionRow, kind: FollowupKind, since: datetime) -> int:
         return session.execute(select(func.count(CaseFollowupRow.id)).where(
