@@ -177,8 +177,8 @@ class ActionAskFollowupText(Action):
 
 
 class ValidateFollowupForm(FormValidationAction):
-    """Every message is the text asked for, except 取消; empty, too long or a button's payload is
-    refused with a reason and asked again."""
+    """Every message is the text asked for, except 取消 (an emergency is answered too); empty, too
+    long or a button's payload is refused with a reason and asked again."""
 
     def name(self) -> Text:
         return "validate_followup_form"
@@ -193,6 +193,8 @@ class ValidateFollowupForm(FormValidationAction):
         if turn.text.strip().startswith("/"):
             dispatcher.utter_message(text=f"请直接输入{label}（文字）；不填了请回复“取消”。")
             return [SlotSet(TEXT_SLOT, None)]
+        if turn.intent == "emergency":  # the text is kept, and the emergency answered first
+            dispatcher.utter_message(response="utter_emergency")
         try:
             return [SlotSet(TEXT_SLOT, clean_text(turn.text, label, max_chars))]
         except FollowupRefused as refused:
