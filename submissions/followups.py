@@ -184,7 +184,7 @@ class CaseFollowups:
             _refuse_if_final(row, "无需催办。")
             clock = running_clock(case_clocks(Kind(row.kind), Status(row.status), row.created_at, row.decided_at,
                                               row.accepted_at, row.closed_at, row.extension_days))
-            expected = _expected_text(clock.due if clock else None, clock.name if clock else None)
+            expected = expected_text(clock.due if clock else None, clock.name if clock else None)
             latest = session.execute(
                 select(func.max(CaseFollowupRow.at)).where(CaseFollowupRow.submission_id == row.id,
                                                            CaseFollowupRow.kind == FollowupKind.URGE.value)
@@ -268,10 +268,7 @@ def unseen_followups(session: Session, submission_ids: Iterable[int]) -> dict[in
 
 
 def expected_text(expected_by: Optional[date], expected_what: Optional[str]) -> str:
-    return _expected_text(expected_by, expected_what)
-
-
-def _expected_text(expected_by: Optional[date], expected_what: Optional[str]) -> str:
+    """The running statutory clock's last day as the citizen is told it (empty without one)."""
     if expected_by is None:
         return ""
     step = {"受理告知": "告知是否受理"}.get(expected_what or "", "办结")
