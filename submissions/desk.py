@@ -7,7 +7,7 @@ status history with who did it (``event`` names a step that keeps the status). V
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Callable, Optional, Sequence
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from submissions.clocks import MAX_EXTENSION_DAYS, NO_CLOCK_FOR_SUGGESTIONS, Clock, case_clocks, is_overdue
 from submissions.errors import InvalidDeskInput, InvalidTransition, StaleVersion, SubmissionNotFound, UnknownValue
+from submissions.followups import CaseFollowups, FollowupKind, FollowupView, unseen_followups
 from submissions.masking import (
     CONTROL_CHARACTERS,
     NOT_IN_ONE_LINE,
@@ -89,6 +90,11 @@ class CaseView:
     next_statuses: tuple[Status, ...]
     no_clock_reason: Optional[str]
     history: tuple[DeskStep, ...] = field(default=())
+    # The citizen's follow-ups (ratings, 补充材料, 催办): all of them when the case is opened, and
+    # in lists how many staff have not seen yet and whether one of those is a 催办.
+    followups: tuple[FollowupView, ...] = field(default=())
+    unseen_followups: int = 0
+    urged: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,15 +155,28 @@ class CaseDesk:
             if not wanted.overdue_only:
                 total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
                 rows = session.execute(query.offset((page - 1) * per_page).limit(per_page)).scalars().all()
-                return CasePage([self._view(row, today) for row in rows], total, page, per_page)
+                return CasePage(self._views(session, rows, today), total, page, per_page)
             overdue = [row for row in session.execute(query).scalars() if is_overdue(_clocks(row), today)]
             start = (page - 1) * per_page  # only the page's rows are decrypted
-            return CasePage([self._view(row, today) for row in overdue[start:start + per_page]], len(overdue), page, per_page)
+            return CasePage(self._views(session, overdue[start:start + per_page], today), len(overdue), page, per_page)
+
+    def _views(self, session: Session, rows: Sequence[SubmissionRow], today: date) -> list[CaseView]:
+        unseen = unseen_followups(session, [row.id for row in rows])
+        return [replace(self._view(row, today), unseen_followups=unseen.get(row.id, (0, False))[0],
+                        urged=unseen.get(row.id, (0, False))[1]) for row in rows]
 
     def open_case(self, tracking_number: str) -> CaseView:
         with self._store.session() as session:
             row = self._row(session, tracking_number, with_history=True)
-            return self._view(row, today_in_shanghai(self._store.now()), with_history=True)
+            followups = tuple(CaseFollowups(self._store).for_case(session, row.id))
+            view = self._view(row, today_in_shanghai(self._store.now()), with_history=True)
+            unseen = [item for item in followups if not item.seen]
+            return replace(view, followups=followups, unseen_followups=len(unseen),
+                           urged=any(item.kind is FollowupKind.URGE for item in unseen))
+
+    def mark_followups_seen(self, tracking_number: str) -> int:
+        """A staff member has opened the case: its follow-ups are no longer new."""
+        return CaseFollowups(self._store).mark_seen(tracking_number)
 
     def reveal(self, tracking_number: str) -> RevealedFields:
         protect = self._store.protector

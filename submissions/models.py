@@ -176,3 +176,28 @@ class UnansweredQuestionRow(Base):
     document_id = Column(String(200), nullable=True)  # the document that answered (unhelpful only)
     resolved_at = Column(UTCDateTime, nullable=True)  # staff marked its group 已处理
     resolved_by = Column(String(64), nullable=True)
+
+
+class CaseFollowupRow(Base):
+    """What a citizen did on a filed case after a verified lookup (migration 0004): a rating of
+    staff's reply, 补充材料 (text) or 催办. ``text_enc`` (the reason for 不满意, or the added
+    material) is a Fernet token; ``department`` is the case's department at the time."""
+
+    __tablename__ = "case_followups"
+    __table_args__ = (
+        CheckConstraint("kind IN ('rating', 'supplement', 'urge')", name="kind"),
+        CheckConstraint("rating IS NULL OR rating IN ('satisfied', 'basic', 'unsatisfied')", name="rating"),
+        Index("ix_case_followups_submission_at", "submission_id", "at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    submission_id = Column(Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(16), nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+    department = Column(String(32), nullable=True)
+    rating = Column(String(16), nullable=True)
+    text_enc = Column(Text, nullable=True)
+    # "<submission id>@<replied_at>" for a rating: unique, so each reply is rated once (a new
+    # reply may be rated again); NULL for the other kinds.
+    rated_reply = Column(String(64), nullable=True, unique=True)
+    seen_at = Column(UTCDateTime, nullable=True)  # staff opened the case after it (the list's badge)

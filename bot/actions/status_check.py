@@ -14,8 +14,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.case_followup import VERIFIED_SLOT, offer_buttons
 from bot.actions.filing import submission_store
 from submissions import LookupOutcome, LookupResult
+from submissions.followups import CaseFollowups
 from submissions.timeutil import format_shanghai
 
 NOT_FOUND_REPLY = (
@@ -78,7 +80,7 @@ class ActionStartStatusCheck(Action):
         return "action_start_status_check"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        return lookup_cleared()
+        return [*lookup_cleared(), SlotSet(VERIFIED_SLOT, None)]
 
 
 class ActionCheckStatus(Action):
@@ -98,5 +100,11 @@ class ActionCheckStatus(Action):
                 # re-reading the message that failed.
                 dispatcher.utter_message(text=f"{NOT_FOUND_REPLY}\n{RETRY_HINT}")
                 return [SlotSet("mobile_last4", None), ActiveLoop("status_form")]
+            if result.outcome is LookupOutcome.FOUND and result.tracking_number:
+                # The citizen proved the case is theirs: follow-ups on it are offered (only the
+                # number is kept, for a while; see bot/actions/case_followup.py).
+                offer = await asyncio.to_thread(CaseFollowups(submission_store()).offer, result.tracking_number)
+                dispatcher.utter_message(text=status_reply(result), buttons=offer_buttons(offer))
+                return [*lookup_cleared(), SlotSet(VERIFIED_SLOT, result.tracking_number)]
             dispatcher.utter_message(text=status_reply(result))
         return lookup_cleared()

@@ -13,7 +13,7 @@ from tests.staff.support import auth
 ROUTES = [("GET", "/api/desk/departments"), ("GET", "/api/desk/cases"), ("GET", "/api/desk/cases/{n}"),
           ("POST", "/api/desk/cases/{n}/reveal"), ("POST", "/api/desk/cases/{n}/assign"),
           ("POST", "/api/desk/cases/{n}/transition"), ("POST", "/api/desk/cases/{n}/reply"),
-          ("POST", "/api/desk/cases/{n}/extend")]
+          ("POST", "/api/desk/cases/{n}/extend"), ("GET", "/api/desk/ratings")]
 
 
 @pytest.fixture
@@ -176,3 +176,34 @@ async def test_departments_come_from_the_setting(aiohttp_client, tmp_path):
     client = await aiohttp_client(create_app(load_settings({**staff_env(tmp_path), "DESK_DEPARTMENTS": "甲街道，乙街道"})))
     data = await (await client.get("/api/desk/departments", headers=auth())).json()
     assert data["departments"] == ["甲街道", "乙街道"]
+
+
+async def test_follow_ups_are_on_the_case_flagged_in_the_list_until_opened_and_ratings_counted(desk_client, cfg):
+    from submissions.followups import CaseFollowups
+
+    number, quiet = file_petition(cfg), file_petition(cfg)
+    case = await _open(desk_client, number)
+    department = cfg.desk_departments[1]
+    case = (await _post(desk_client, number, "assign", {"department": department, "version": case["version"]}))["case"]
+    case = (await _post(desk_client, number, "transition", {"status": "accepted", "version": case["version"]}))["case"]
+    await _post(desk_client, number, "reply", {"text": "已督促物业维修。", "version": case["version"]})
+    with SubmissionStore.from_settings(cfg) as store:
+        followups = CaseFollowups(store)
+        followups.rate(number, "不满意", f"没人来修，我的电话{CITIZEN_MOBILE}")
+        followups.urge(number)
+
+    listed = (await (await desk_client.get("/api/desk/cases", headers=auth())).json())["cases"]
+    flags = {item["number"]: (item["unseen_followups"], item["urged"]) for item in listed}
+    assert flags == {number: (2, True), quiet: (0, False)}
+    opened = await _open(desk_client, number)
+    assert [(item["kind"], item["rating_label"], item["seen"]) for item in opened["followups"]] == [
+        ("rating", "不满意", False), ("urge", None, False)]
+    assert CITIZEN_MOBILE not in opened["followups"][0]["text"] and "没人来修" in opened["followups"][0]["text"]
+    assert all(item["seen"] for item in (await _open(desk_client, number))["followups"])
+
+    response = await desk_client.get("/api/desk/ratings", headers=auth())
+    assert (await response.json())["departments"] == [
+        {"department": department, "total": 1, "satisfied": 0, "basic": 0, "unsatisfied": 1,
+         "shares": {"satisfied": 0.0, "basic": 0.0, "unsatisfied": 1.0}}]
+    response = await desk_client.get("/api/desk/ratings?department=x", headers=auth())
+    assert response.status == 422 and "不接受查询参数" in (await response.json())["message"]

@@ -10,7 +10,13 @@ POST      /api/desk/cases/{number}/assign           ``{"department", "version"}`
 POST      /api/desk/cases/{number}/transition       ``{"status", "note", "version"}``     (desk.transition)
 POST      /api/desk/cases/{number}/reply            ``{"text", "version"}``               (desk.reply)
 POST      /api/desk/cases/{number}/extend           ``{"days", "reason", "version"}``     (desk.extend)
+GET       /api/desk/ratings                         citizens' ratings of replies per department: counts
+                                                    and shares of 满意 / 基本满意 / 不满意
 ========  ========================================  ===========================================
+
+A case carries the citizen's follow-ups (ratings, 补充材料 masked, 催办); in lists
+``unseen_followups`` and ``urged`` say what staff have not seen yet, and opening the case marks
+them seen.
 
 Every change sends the ``version`` of the case the staff member saw; a case changed meanwhile
 gives 409 with ``current_version``. 400 malformed JSON, 401 no or wrong token, 404 unknown number,
@@ -34,6 +40,7 @@ from submissions import SubmissionStore
 from submissions.clocks import Clock
 from submissions.desk import CaseDesk, CaseView, DeskStep, parse_filter
 from submissions.errors import InvalidDeskInput, StaleVersion, SubmissionNotFound
+from submissions.followups import CaseFollowups, FollowupView, Rating
 from submissions.masking import log_safe
 from submissions.timeutil import to_shanghai
 from web.app import SETTINGS_KEY
@@ -92,6 +99,12 @@ def _step_json(step: DeskStep) -> dict[str, Any]:
             "from": step.previous.label if step.previous else None, "status": step.status.label, "note": step.note}
 
 
+def _followup_json(item: FollowupView) -> dict[str, Any]:
+    return {"at": shanghai_text(item.at), "kind": item.kind.value, "kind_label": item.kind.label,
+            "rating": item.rating.value if item.rating else None, "rating_label": item.rating.label if item.rating else None,
+            "department": item.department, "text": item.text, "seen": item.seen}
+
+
 def case_json(case: CaseView, today_overdue: Callable[[Clock], bool], full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "number": case.tracking_number, "kind": case.kind.value, "kind_label": case.kind.label,
@@ -99,7 +112,7 @@ def case_json(case: CaseView, today_overdue: Callable[[Clock], bool], full: bool
         "district": case.district, "department": case.department, "name": case.name, "title": case.title,
         "version": case.version, "overdue": case.overdue, "replied": case.reply is not None,
         "clocks": [_clock_json(clock, today_overdue(clock)) for clock in case.clocks],
-        "no_clock_reason": case.no_clock_reason,
+        "no_clock_reason": case.no_clock_reason, "unseen_followups": case.unseen_followups, "urged": case.urged,
     }
     if full:
         data.update({
@@ -109,6 +122,7 @@ def case_json(case: CaseView, today_overdue: Callable[[Clock], bool], full: bool
             "extension_reason": case.extension_reason,
             "next_statuses": [{"status": s.value, "label": s.label} for s in case.next_statuses],
             "history": [_step_json(step) for step in case.history],
+            "followups": [_followup_json(item) for item in case.followups],
         })
     return data
 
@@ -168,7 +182,21 @@ async def list_cases(request: web.Request) -> web.Response:
 async def open_case(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     case = await _run(request, lambda desk: desk.open_case(number))
+    if case.unseen_followups:  # shown now (still marked new in this answer): no longer new
+        await _run(request, lambda desk: desk.mark_followups_seen(number))
     return json_response({"case": case_json(case, _overdue_test(_holder(request)), full=True)})
+
+
+@staff_only
+async def ratings(request: web.Request) -> web.Response:
+    if request.query:
+        raise ApiError(422, "invalid_input", "该接口不接受查询参数。", field=next(iter(request.query)))
+    table = await asyncio.to_thread(CaseFollowups(_holder(request).store()).department_ratings)
+    return json_response({"departments": [
+        {"department": entry.department, "total": entry.total,
+         **{rating.value: entry.counts.get(rating, 0) for rating in Rating},
+         "shares": {rating.value: round(entry.share(rating), 4) for rating in Rating}}
+        for entry in table]})
 
 
 @staff_only
@@ -218,6 +246,7 @@ def register(app: web.Application) -> None:
     router.add_get("/api/desk/departments", departments)
     router.add_get("/api/desk/cases", list_cases)
     router.add_get("/api/desk/cases/{number}", open_case)
+    router.add_get("/api/desk/ratings", ratings)
     for name, handler in (("reveal", reveal), ("assign", assign), ("transition", transition), ("reply", reply),
                           ("extend", extend)):
         router.add_post(f"/api/desk/cases/{{number}}/{name}", handler)

@@ -2,7 +2,9 @@
 // 令牌与知识库管理页共用（sessionStorage），从页头链接进入无需重新登录。
 import { $, api, el, showMessage, startStaffPage } from "./staff-common.js";
 
-const EVENT_LABELS = { assign: "指派部门", reply: "答复信访人", extend: "延长期限" };
+const EVENT_LABELS = {
+  assign: "指派部门", reply: "答复信访人", extend: "延长期限", rating: "评价答复", supplement: "补充材料", urge: "催办",
+};
 const FIELD_LABELS = [
   ["kind_label", "类型"], ["status_label", "状态"], ["received_at", "收到时间"], ["channel", "渠道"],
   ["district", "区"], ["department", "承办部门"], ["name", "姓名"], ["mobile", "手机号码"],
@@ -71,6 +73,12 @@ async function loadCases() {
     const number = el("td");
     number.append(el("span", item.number));
     if (item.overdue) number.append(el("span", " 已超期", "overdue-flag"));
+    if (item.unseen_followups) {
+      const badge = el("span", item.urged ? `催办 · 新跟进 ${item.unseen_followups}` : `新跟进 ${item.unseen_followups}`,
+        "followup-badge" + (item.urged ? " urged" : ""));
+      badge.title = "信访人有尚未查看的评价、补充材料或催办；打开办件即视为已查看。";
+      number.append(badge);
+    }
     row.append(number, el("td", item.kind_label), el("td", item.status_label), el("td", item.district),
       el("td", item.department || "未指派"), el("td", item.received_at), el("td", clockSummary(item)));
     row.tabIndex = 0;
@@ -83,6 +91,37 @@ async function loadCases() {
   $("prev-page").disabled = data.page <= 1;
   $("next-page").disabled = data.page >= pages;
   showMessage("list-message", data.total ? "" : "没有符合条件的办件。");
+  await loadRatings();
+}
+
+function percent(share) {
+  return `${Math.round(share * 1000) / 10}%`;
+}
+
+async function loadRatings() {
+  let data;
+  try {
+    data = await api("GET", "/api/desk/ratings");
+  } catch (error) {
+    if (error.status !== 401) showMessage("ratings-message", error.message, "error");
+    return;
+  }
+  const body = $("ratings").querySelector("tbody");
+  body.replaceChildren(...data.departments.map((entry) => {
+    const row = document.createElement("tr");
+    row.dataset.department = entry.department;
+    row.append(el("td", entry.department), el("td", entry.total),
+      ...["satisfied", "basic", "unsatisfied"].map((key) => el("td", `${entry[key]}（${percent(entry.shares[key])}）`)));
+    return row;
+  }));
+  showMessage("ratings-message", data.departments.length ? "" : "尚无评价。");
+}
+
+function followupText(item) {
+  const what = item.kind === "rating" ? `评价答复：${item.rating_label}` : item.kind_label;
+  const department = item.department ? `（承办部门：${item.department}）` : "";
+  const text = item.text ? `\n${item.kind === "rating" ? "不满意的原因" : "内容"}：${item.text}` : "";
+  return `${item.at} ${item.seen ? "" : "【新】"}${what}${department}${text}`;
 }
 
 // --- one case -------------------------------------------------------------------------------
@@ -93,6 +132,7 @@ async function openCase(number) {
     state.revealed = null;
     renderCase(item);
     showMessage("case-message", "");
+    if (item.unseen_followups) await loadCases();  // opened: its follow-ups are no longer new
   } catch (error) {
     if (error.status !== 401) showMessage("list-message", error.message, "error");
   }
@@ -130,6 +170,9 @@ function renderCase(item) {
   if (!item.next_statuses.length) buttons.append(el("span", `“${item.status_label}”是最终状态，不能再变更。`, "muted"));
   $("current-reply").textContent = item.reply ? `当前答复（${item.replied_at}）：${item.reply}` : "尚未答复。";
   $("extend-form").hidden = !item.clocks.some((clock) => clock.name === "办理" && clock.running);
+  const followups = $("case-followups");
+  followups.replaceChildren(...(item.followups || []).map((entry) => el("li", followupText(entry), entry.seen ? "" : "new")));
+  if (!followups.children.length) followups.append(el("li", "暂无评价、补充材料或催办。", "muted"));
   const history = $("case-history");
   history.replaceChildren(...item.history.map((step) => {
     const what = step.event ? EVENT_LABELS[step.event] || step.event
