@@ -18,7 +18,8 @@ with the same ``message_id`` the retry is answered without being processed twice
 (:mod:`bot.retried_messages`). socket.io: a WebSocket opened directly (the widget) goes to any
 server and stays there, since it is one connection; long-polling clients are kept on one server by
 their address. Action calls go to any action server; one dropped by an action server that died is
-repeated on another (filing is idempotent, the other actions only read).
+repeated on another (filing is idempotent; a repeated status lookup may count a wrong try twice,
+a repeated not-sure answer may be queued twice for staff).
 """
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ class Layout:
 
 
 def find_nginx() -> str | None:
-    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    """nginx on PATH, or where Debian installs it (/usr/sbin is not on every user's PATH)."""
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
 
 
 def _is_postgresql(url: str) -> bool:
