@@ -239,6 +239,12 @@ def services(settings: Settings, model: Path, nginx: str) -> list[Service]:
     return [*found, *launcher.web_services(settings)]
 
 
+def startup_timeout_seconds(settings: Settings) -> float:
+    """The servers load at the same time and share the CPUs: the single instance's start-up time
+    for every pair of servers (a 2 + 2 cluster on 2 cores took 3–5 minutes under load)."""
+    return launcher.STARTUP_TIMEOUT_SECONDS * max(1.0, (settings.cluster_rasa + settings.cluster_actions) / 2)
+
+
 def check(settings: Settings) -> str:
     """nginx's path; StartupError listing everything the configuration or the machine lacks."""
     nginx = find_nginx()

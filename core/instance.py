@@ -123,15 +123,16 @@ def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
     prepared = time.perf_counter()
     log_path = data_dir / "servers.log"
     build_supervisor = cluster.supervisor_for if several_instances else launcher.supervisor_for
+    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else launcher.STARTUP_TIMEOUT_SECONDS
     with open(log_path, "w", encoding="utf-8") as log_stream:
         servers = build_supervisor(settings, model, env, log_stream)
         try:
             servers.start()
-            if not servers.wait_until_ready(launcher.STARTUP_TIMEOUT_SECONDS):
+            if not servers.wait_until_ready(startup_timeout):
                 raise RuntimeError("the assistant did not start:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             ready = time.perf_counter()
             servers.supervise()
-            if not servers.wait_for_spares(launcher.STARTUP_TIMEOUT_SECONDS):
+            if not servers.wait_for_spares(startup_timeout):
                 raise RuntimeError("the standby servers did not load:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             yield Instance(settings, env, servers.pids(), prepared - began, ready - prepared, log_path, servers)
         finally:

@@ -126,6 +126,7 @@ def run(settings: Settings, several_instances: bool = False) -> int:
     from core import cluster  # it builds on this module
 
     build_supervisor = cluster.supervisor_for if several_instances else supervisor_for
+    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else STARTUP_TIMEOUT_SECONDS
     try:
         if several_instances:
             cluster.check(settings)  # before the long preparation
@@ -144,7 +145,7 @@ def run(settings: Settings, several_instances: bool = False) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     servers.start()
     try:
-        if not servers.wait_until_ready(STARTUP_TIMEOUT_SECONDS):
+        if not servers.wait_until_ready(startup_timeout):
             log.error("the assistant did not start; see the messages above")
             return 1
         servers.supervise()
