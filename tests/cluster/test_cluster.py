@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -277,3 +278,18 @@ def test_missing_redis_and_postgresql_are_named(tmp_path: Path) -> None:
     message = str(refused.value)
     for named in ("REDIS_URL", "TRACKER_STORE_URL", "DATABASE_URL", "CLUSTER_RASA", "多实例模式无法启动"):
         assert named in message
+
+
+def test_the_generated_nginx_configuration_is_valid_for_other_layouts(tmp_path: Path, nginx: str) -> None:
+    from core.cluster import write_nginx_config
+
+    settings = load_settings({"DATA_DIR": str(tmp_path), "CLUSTER_RASA": "3", "CLUSTER_ACTIONS": "1",
+                              "BIND_HOST": "0.0.0.0", "RASA_PORT": "15005", "ACTION_PORT": "15055"})
+    prefix, config = write_nginx_config(settings, Layout.of(settings))
+    checked = subprocess.run([nginx, "-t", "-p", str(prefix), "-c", str(config), "-e", "stderr"],
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    text = config.read_text(encoding="utf-8")
+    assert "listen 15005;" in text and "listen 127.0.0.1:15055;" in text
+    assert all(f"server 127.0.0.1:{port} " in text for port in (15006, 15007, 15008, 15056))
+    assert "15009" not in text and "15057" not in text
