@@ -176,4 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as core.launcher, not __main__: core.cluster raises core.launcher.StartupError.
+    from core.launcher import main as launcher_main
+
+    sys.exit(launcher_main())

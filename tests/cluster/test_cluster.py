@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -33,7 +34,7 @@ from bot.connectors.rest import UNAVAILABLE, conversation_id
 from core import launcher
 from core.cluster import INSTANCE_HEADER, Layout
 from core.instance import REST_WEBHOOK_PATH, Instance, reply_text, started_instance
-from core.settings import load_settings
+from core.settings import PROJECT_ROOT, load_settings
 from submissions.tracking import find_tracking_number
 from tests.submissions.postgres_cluster import PostgresCluster
 
@@ -293,3 +294,12 @@ def test_the_generated_nginx_configuration_is_valid_for_other_layouts(tmp_path: 
     assert "listen 15005;" in text and "listen 127.0.0.1:15055;" in text
     assert all(f"server 127.0.0.1:{port} " in text for port in (15006, 15007, 15008, 15056))
     assert "15009" not in text and "15057" not in text
+
+
+def test_the_launcher_names_what_is_missing_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "REDIS_URL": "", "TRACKER_STORE_URL": "", "DATABASE_URL": ""}
+    finished = subprocess.run([sys.executable, "-m", "core.launcher", "cluster"], cwd=PROJECT_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+    output = finished.stdout + finished.stderr
+    assert finished.returncode == 1, output
+    assert "未设置 REDIS_URL" in output and "TRACKER_STORE_URL" in output and "Traceback" not in output
