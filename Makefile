@@ -1,9 +1,14 @@
 # The two commands: `make run` starts the assistant, `make test` runs the whole test suite.
 # Both set everything up on a fresh machine (Python 3.10 virtualenv, dependencies, model, index).
-.PHONY: run test eval bench lock
+.PHONY: run cluster test eval bench lock
 
 run:
 	@bash scripts/run.sh
+
+# Several Rasa and action servers behind nginx (CLUSTER_RASA, CLUSTER_ACTIONS); needs REDIS_URL and
+# PostgreSQL TRACKER_STORE_URL and DATABASE_URL (README, "Several instances").
+cluster:
+	@bash scripts/cluster.sh
 
 test:
 	@bash scripts/test.sh

@@ -4,6 +4,7 @@ retrieval alone, in one table; the figures are also written as JSON.
     python -m benchmarks                      # start the assistant, 1/10/50 citizens, retrieval
     python -m benchmarks --quick              # a short run (1 and 10 citizens, smaller retrieval parts)
     python -m benchmarks --url http://127.0.0.1:5005 --citizens 10   # an assistant already running
+    python -m benchmarks --instances 1,2      # 1 Rasa + 1 action server vs 2 + 2 behind nginx (make cluster)
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import psutil
 
 from benchmarks.assistant import ThinkTime, run_citizens
 from benchmarks.citizens import citizen_scripts
+from benchmarks.instances import instances_table, measure_instances
 from benchmarks.questions import DEV_CASES_FILE, candidate_questions, knowledge_questions
 from benchmarks.report import render, write_json
 from benchmarks.retrieval import RetrievalFigures, measure_retrieval
@@ -115,6 +117,9 @@ def argument_parser() -> argparse.ArgumentParser:
                         help="citizens of one more run with no think time, for the throughput limit (0: skip)")
     parser.add_argument("--conversations", type=int, help="conversations each citizen holds in a row "
                         "(default: 3 up to 10 citizens, 1 at 50; --quick: 1)")
+    parser.add_argument("--instances", type=parse_citizens, help="compare these numbers of Rasa + action servers "
+                        "behind nginx (make cluster), e.g. 1,2; only the load part runs (default citizens 50, "
+                        "saturation 10)")
     parser.add_argument("--quick", action="store_true", help="a short run: fewer citizens, questions and retrieval rows")
     parser.add_argument("--no-load", action="store_true", help="skip the end-to-end part")
     parser.add_argument("--no-retrieval", action="store_true", help="skip the retrieval part")
@@ -133,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.INFO)
     settings = load_settings()
     plan = LoadPlan(
-        citizens=args.citizens or ([1, 10] if args.quick else [1, 10, 50]),
+        citizens=args.citizens or ([50] if args.instances else [1, 10] if args.quick else [1, 10, 50]),
         think=args.think,
         saturation_citizens=args.saturation,
         conversations=args.conversations or (1 if args.quick else None),
@@ -152,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
                     "seed": plan.seed, "quick": args.quick,
                     "url": args.url},
     }
+    if args.instances:
+        runs = measure_instances(args.instances, lambda url, pids: measure_load(url, pids, plan)[0], log.info)
+        result["instances"] = [{"instances": run.instances, "startup_seconds": round(run.startup_seconds, 2),
+                                "load": [s.as_dict() for s in run.summaries]} for run in runs]
+        result["machine"]["load_average_after"] = psutil.getloadavg()[0]
+        print("\n".join(instances_table(runs)))
+        write_json(result, args.json)
+        log.info("figures written to %s", args.json)
+        return 0
     summaries: list[LoadSummary] = []
     if not args.no_load:
         if args.url:

@@ -5,9 +5,9 @@
   ``configure_cors`` (no credentials, only ``CORS_ORIGINS``; bodies up to ``MAX_REQUEST_BYTES``).
 * Action server calls: a call that cannot reach the action server (being restarted by the
   supervisor) is retried for ``ACTION_RETRY_SECONDS`` instead of losing the action's events
-  (the citizen got an empty reply). Connection failures only: a refused connection never ran
-  the action, and a dropped one is safe to repeat (the actions that write, filing, are
-  idempotent per form run).
+  (the citizen got an empty reply). Connection failures only (and a proxy's 502/503, which means
+  the same): a refused connection never ran the action, and a dropped one is safe to repeat
+  (the actions that write, filing, are idempotent per form run).
 * The tracker sent to the action server: earlier user messages are cut to
   :data:`EARLIER_TEXT_CHARS` characters; only the latest message is sent whole. The actions
   read earlier events only for their type and name.
@@ -38,9 +38,17 @@ EARLIER_TEXT_CHARS = 200
 RETRY_INTERVAL_SECONDS = 0.5
 
 
+# What a proxy in front of the action servers (nginx, ``make cluster``) answers when it reached none.
+PROXY_FOUND_NO_SERVER = frozenset({502, 503})
+
+
 def is_unreachable(error: BaseException) -> bool:
-    """True when Rasa gave up on an action because the action server could not be reached."""
-    return isinstance(error.__cause__ or error.__context__, aiohttp.ClientConnectionError)
+    """True when Rasa gave up on an action because the action server could not be reached
+    (directly, or through a proxy that could not reach any)."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, aiohttp.ClientResponseError):
+        return cause.status in PROXY_FOUND_NO_SERVER
+    return isinstance(cause, aiohttp.ClientConnectionError)
 
 
 def retrying_run(run: Callable[..., Awaitable[List[Any]]], retry_seconds: float) -> Callable[..., Awaitable[List[Any]]]:

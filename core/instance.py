@@ -49,16 +49,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def instance_environment(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """This process's environment with a data directory and free ports of the instance's own."""
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port_block(size: int) -> int:
+    """The first of ``size`` consecutive ports that are free now (``make cluster`` puts instance
+    *k* on port + *k*)."""
+    for _ in range(200):
+        first = free_port()
+        if first + size < 65536 and all(_is_free(first + k) for k in range(1, size)):
+            return first
+    raise RuntimeError(f"no {size} consecutive free ports found")
+
+
+def instance_environment(data_dir: Path, extra_env: Mapping[str, str] | None = None, port_block: int = 1) -> dict[str, str]:
+    """This process's environment with a data directory and free ports of the instance's own
+    (``port_block`` consecutive ones from RASA_PORT and from ACTION_PORT)."""
     shared = load_settings()  # the model and index that ``make run`` would use, wherever they are
     return {
         **os.environ,
         "DATA_DIR": str(data_dir),
         "MODEL_DIR": str(shared.model_dir),
         "INDEX_DIR": str(shared.index_dir),
-        "RASA_PORT": str(free_port()),
-        "ACTION_PORT": str(free_port()),
+        "RASA_PORT": str(free_port_block(port_block)),
+        "ACTION_PORT": str(free_port_block(port_block)),
         "WEB_PORT": str(free_port()),
         **(extra_env or {}),
     }
@@ -84,25 +104,35 @@ class Instance:
 
 
 @contextmanager
-def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Instance]:
+def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
+                     several_instances: bool = False) -> Iterator[Instance]:
     """Prepare (index, model), start every server and wait until all answer (and, with
     ``WARM_STANDBY``, until every spare has loaded, so nothing is still loading when the caller
-    starts measuring); stop them on exit."""
-    env = instance_environment(data_dir, extra_env)
+    starts measuring); stop them on exit. ``several_instances``: as ``make cluster`` starts them
+    (:mod:`core.cluster`, nginx on RASA_PORT and ACTION_PORT)."""
+    from core import cluster
+
+    sizes = load_settings({**os.environ, **(extra_env or {})})
+    port_block = 1 + max(sizes.cluster_rasa, sizes.cluster_actions) if several_instances else 1
+    env = instance_environment(data_dir, extra_env, port_block)
     settings = load_settings(env)
+    if several_instances:
+        cluster.check(settings)
     began = time.perf_counter()
     model = launcher.prepare(settings)
     prepared = time.perf_counter()
     log_path = data_dir / "servers.log"
+    build_supervisor = cluster.supervisor_for if several_instances else launcher.supervisor_for
+    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else launcher.STARTUP_TIMEOUT_SECONDS
     with open(log_path, "w", encoding="utf-8") as log_stream:
-        servers = launcher.supervisor_for(settings, model, env, log_stream)
+        servers = build_supervisor(settings, model, env, log_stream)
         try:
             servers.start()
-            if not servers.wait_until_ready(launcher.STARTUP_TIMEOUT_SECONDS):
+            if not servers.wait_until_ready(startup_timeout):
                 raise RuntimeError("the assistant did not start:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             ready = time.perf_counter()
             servers.supervise()
-            if not servers.wait_for_spares(launcher.STARTUP_TIMEOUT_SECONDS):
+            if not servers.wait_for_spares(startup_timeout):
                 raise RuntimeError("the standby servers did not load:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             yield Instance(settings, env, servers.pids(), prepared - began, ready - prepared, log_path, servers)
         finally:

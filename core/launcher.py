@@ -1,6 +1,7 @@
 """Start the whole assistant: migrate the database, prepare the knowledge index and the model, then run the servers.
 
     python -m core.launcher run       # prepare, then serve until Ctrl-C
+    python -m core.launcher cluster   # the same with several Rasa and action servers behind nginx (core/cluster.py)
     python -m core.launcher prepare   # only migrate the database, build the index and train the model if needed
 
 Each server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
@@ -79,44 +80,61 @@ def prepare_index(settings: Settings) -> None:
         log.info("knowledge index is up to date")
 
 
-def services(settings: Settings, model: Path) -> list[Service]:
-    endpoints_file, credentials_file = write_runtime_files(settings)
-    found = [
-        Service(
-            "actions",
-            [sys.executable, "-m", "bot.action_server"],  # rasa-sdk's server behind the shared secret
-            f"{settings.action_server_url}/health",
-        ),
-        Service(
-            "rasa",
-            [
-                # Rasa's own command line, with the changes of bot/rasa_server.py installed first.
-                sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
-                "--endpoints", str(endpoints_file), "--credentials", str(credentials_file),
-                "--interface", settings.bind_host, "--port", str(settings.rasa_port),
-                "--cors", *settings.cors_origin_list,
-            ],
-            f"http://127.0.0.1:{settings.rasa_port}/",
-        ),
+ACTION_SERVER_COMMAND = [sys.executable, "-m", "bot.action_server"]  # rasa-sdk's server behind the shared secret
+
+
+def rasa_command(settings: Settings, model: Path, runtime_files: tuple[Path, Path], interface: str, port: int) -> list[str]:
+    """Rasa's own command line, with the changes of bot/rasa_server.py installed first."""
+    endpoints_file, credentials_file = runtime_files
+    return [
+        sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
+        "--endpoints", str(endpoints_file), "--credentials", str(credentials_file),
+        "--interface", interface, "--port", str(port),
+        "--cors", *settings.cors_origin_list,
     ]
+
+
+def web_services(settings: Settings) -> list[Service]:
     if (PROJECT_ROOT / "web" / "__main__.py").is_file():
-        found.append(Service("web", [sys.executable, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/livez"))
-    return found
+        return [Service("web", [sys.executable, "-m", "web"], f"http://127.0.0.1:{settings.web_port}/livez")]
+    return []
+
+
+def services(settings: Settings, model: Path) -> list[Service]:
+    runtime_files = write_runtime_files(settings)
+    return [
+        Service("actions", ACTION_SERVER_COMMAND, f"{settings.action_server_url}/health"),
+        Service("rasa", rasa_command(settings, model, runtime_files, settings.bind_host, settings.rasa_port),
+                f"http://127.0.0.1:{settings.rasa_port}/"),
+        *web_services(settings),
+    ]
+
+
+def server_environment(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """Every server's environment: :func:`child_environment` and the lock lifetime Rasa reads."""
+    return {**child_environment(env), "TICKET_LOCK_LIFETIME": str(settings.lock_lifetime_seconds)}
 
 
 def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink: TextIO, colour: bool = False) -> Supervisor:
     """The supervisor of every server of ``settings`` (not started yet)."""
-    return Supervisor(services(settings, model), child_environment(env), PROJECT_ROOT, sink, colour,
+    return Supervisor(services(settings, model), server_environment(settings, env), PROJECT_ROOT, sink, colour,
                       warm_standby=settings.warm_standby)
 
 
-def run(settings: Settings) -> int:
+def run(settings: Settings, several_instances: bool = False) -> int:
+    """Serve until Ctrl-C; ``several_instances``: the servers of :mod:`core.cluster` behind nginx."""
+    from core import cluster  # it builds on this module
+
+    build_supervisor = cluster.supervisor_for if several_instances else supervisor_for
+    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else STARTUP_TIMEOUT_SECONDS
     try:
+        if several_instances:
+            cluster.check(settings)  # before the long preparation
         model = prepare(settings)
+        servers = build_supervisor(settings, model, os.environ, sys.stdout, colour=sys.stdout.isatty())
     except StartupError as exc:
         log.error("%s", exc)
         return 1
-    servers = supervisor_for(settings, model, os.environ, sys.stdout, colour=sys.stdout.isatty())
     stopping = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -127,7 +145,7 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     servers.start()
     try:
-        if not servers.wait_until_ready(STARTUP_TIMEOUT_SECONDS):
+        if not servers.wait_until_ready(startup_timeout):
             log.error("the assistant did not start; see the messages above")
             return 1
         servers.supervise()
@@ -143,7 +161,7 @@ def run(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.launcher", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["run", "prepare"])
+    parser.add_argument("command", choices=["run", "cluster", "prepare"])
     args = parser.parse_args(argv)
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="[launcher] %(message)s")
@@ -154,8 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             log.error("%s", exc)
             return 1
         return 0
-    return run(settings)
+    return run(settings, several_instances=args.command == "cluster")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as core.launcher, not __main__: core.cluster raises core.launcher.StartupError.
+    from core.launcher import main as launcher_main
+
+    sys.exit(launcher_main())

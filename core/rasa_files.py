@@ -45,6 +45,8 @@ def tracker_store_config(url: str) -> dict[str, Any] | None:
         config["username"] = parsed.username
     if parsed.password:
         config["password"] = parsed.password
+    if parsed.query:  # e.g. ?host=/run/postgresql (a unix socket), sslmode=require
+        config["query"] = dict(parsed.query)
     return config
 
 

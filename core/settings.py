@@ -182,6 +182,13 @@ class Settings:
     warm_standby: bool = True
     # The departments a case on the staff desk can be assigned to (DESK_DEPARTMENTS, comma-separated).
     desk_departments: tuple[str, ...] = DEFAULT_DESK_DEPARTMENTS
+    # Several instances on one machine (``make cluster``, core/cluster.py): Rasa servers and action
+    # servers behind nginx, which listens on RASA_PORT and ACTION_PORT; instance k uses port + k.
+    cluster_rasa: int = 2
+    cluster_actions: int = 2
+    # How long a conversation's lock (Rasa's ticket lock, in Redis with REDIS_URL) is held at most:
+    # a turn left unfinished by a server that died blocks that conversation this long.
+    lock_lifetime_seconds: int = 60
 
     @property
     def action_server_url(self) -> str:
@@ -264,6 +271,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
         warm_standby=env.flag("WARM_STANDBY", True),
         desk_departments=parse_departments(env.raw("DESK_DEPARTMENTS")),
+        cluster_rasa=env.integer("CLUSTER_RASA", 2),
+        cluster_actions=env.integer("CLUSTER_ACTIONS", 2),
+        lock_lifetime_seconds=env.integer("LOCK_LIFETIME_SECONDS", 60),
     )
 
 

@@ -38,6 +38,8 @@ class Service:
     name: str
     command: list[str]
     health_url: str  # answers 200 once the server serves
+    env: Mapping[str, str] = field(default_factory=dict)  # on top of the supervisor's environment
+    has_standby: bool = True  # understands standby.FLAG (nginx does not: it restarts in a moment)
 
 
 def backoff_seconds(failures: int) -> float:
@@ -128,7 +130,8 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if not self._warm_standby or all(s.spare and s.spare.loaded.is_set() for s in self._slots.values()):
+                if not self._warm_standby or all(s.spare and s.spare.loaded.is_set()
+                                                 for s in self._slots.values() if s.service.has_standby):
                     return True
             time.sleep(POLL_SECONDS)
         return False
@@ -202,7 +205,8 @@ class Supervisor:
                 self._start_active(slot)
         elif slot.failures and now - slot.started_at > STABLE_SECONDS:
             slot.failures = 0
-        if self._warm_standby and slot.spare is None and slot.active is not None and now >= slot.spare_at:
+        if (self._warm_standby and slot.service.has_standby and slot.spare is None and slot.active is not None
+                and now >= slot.spare_at):
             self._start_spare(slot)
 
     def _promote(self, slot: _Slot, now: float) -> None:
@@ -216,17 +220,17 @@ class Supervisor:
         self.say(f"{slot.service.name}: standby (pid {spare.popen.pid}) promoted")
 
     def _start_active(self, slot: _Slot) -> None:
-        slot.active = self._spawn(slot.service.command, slot.service.name)
+        slot.active = self._spawn(slot.service, slot.service.command, slot.service.name)
         slot.started_at, slot.restart_at = time.monotonic(), None
         if slot.failures:
             self.say(f"{slot.service.name} started again (pid {slot.active.popen.pid})")
 
     def _start_spare(self, slot: _Slot) -> None:
-        slot.spare = self._spawn([*slot.service.command, standby.FLAG], f"{slot.service.name} standby")
+        slot.spare = self._spawn(slot.service, [*slot.service.command, standby.FLAG], f"{slot.service.name} standby")
 
-    def _spawn(self, command: list[str], label: str) -> _Process:
+    def _spawn(self, service: Service, command: list[str], label: str) -> _Process:
         popen = subprocess.Popen(
-            command, cwd=self._cwd, env=self._env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            command, cwd=self._cwd, env={**self._env, **service.env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: Ctrl-C reaches only the launcher
         )
         process = _Process(popen, label)
@@ -242,7 +246,7 @@ class Supervisor:
             self._write(process.label, line)
 
     def _write(self, label: str, line: str) -> None:
-        name = label.split()[0]
+        name = label.split()[0].split("-")[0]  # rasa-2 (make cluster) is coloured as rasa
         prefix = f"{_COLOURS.get(name, '')}[{label}]\033[0m " if self._colour else f"[{label}] "
         self._sink.write(prefix + line.rstrip("\n") + "\n")
         self._sink.flush()

@@ -10,6 +10,7 @@ transcript database, where Rasa's SQL tracker store then exits the whole server)
   are dropped (a broken client's truncated emoji should not cost the citizen the answer); an
   empty message is refused; a longer one than ``MAX_MESSAGE_CHARS`` is cut, start and end kept,
   before anything stores it;
+* a message id (REST, optional) must be 1–64 letters, digits or ``._:-``;
 * metadata must be a JSON object of at most 4 KB and 4 levels, with finite numbers (``NaN``
   would make later action-server calls of the conversation fail); its texts are cleaned as
   messages are.
@@ -28,6 +29,7 @@ from core.textnorm import cap_length
 SENDER_MAX_CHARS = 128
 METADATA_MAX_BYTES = 4096
 METADATA_MAX_DEPTH = 4
+MESSAGE_ID_MAX_CHARS = 64
 
 MESSAGES = {
     "empty_body": "请求体为空：请发送 JSON 对象，例如 {\"sender\": \"会话编号\", \"message\": \"您的问题\"}。",
@@ -38,11 +40,13 @@ MESSAGES = {
     "invalid_message": "message 应为文本字符串。",
     "empty_message": "消息内容为空，请输入您要咨询的问题。",
     "invalid_metadata": "metadata 应为 JSON 对象。",
+    "invalid_message_id": f"message_id 应为 1 到 {MESSAGE_ID_MAX_CHARS} 个字母、数字或 . _ : - 组成的字符串；重发同一条消息时使用同一个编号。",
     "metadata_too_large": f"metadata 过大：最多 {METADATA_MAX_BYTES // 1024} KB、{METADATA_MAX_DEPTH} 层嵌套，数值须为有限数。",
     # Not a refusal: the answer to a message whose turn failed inside the assistant.
     "unavailable": "抱歉，系统暂时出现故障，未能处理您的消息，请稍后再发一次。",
 }
 
+_MESSAGE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # tab (\x09) and newline (\x0a) stay; \r goes
 
@@ -69,6 +73,15 @@ def sender_id(value: Any) -> Text:
     """A client-chosen conversation id, checked (never altered: it must name one conversation)."""
     if not isinstance(value, str) or not 0 < len(value) <= SENDER_MAX_CHARS or not value.isprintable():
         raise InvalidInput("invalid_sender")
+    return value
+
+
+def message_id(value: Any) -> Text | None:
+    """A client-chosen id of one message (sent again with the same id after a lost reply); None: none given."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= MESSAGE_ID_MAX_CHARS or not _MESSAGE_ID.match(value):
+        raise InvalidInput("invalid_message_id")
     return value
 
 

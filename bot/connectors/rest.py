@@ -13,6 +13,9 @@ changes:
   client can never continue a WeChat citizen's conversation by naming it. Replies still carry
   the sender the client sent as ``recipient_id``.
 * The input channel is always ``rest`` (Rasa let the client choose it).
+* An optional ``"message_id"`` (1–64 letters, digits, ``._:-``) names the message: a client that
+  lost the reply sends it again with the same id and gets the replies of the first time, without
+  the turn running twice (:mod:`bot.retried_messages`; ``make cluster`` behind nginx).
 * A turn that fails (or produces nothing) is answered with a short apology instead of ``[]``.
   Message texts never go to the log.
 * ``?stream=true`` gets the same messages in Rasa's streaming format (one JSON message per line),
@@ -25,7 +28,7 @@ import functools
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -35,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.connectors import inbound
+from bot.retried_messages import ClientIdentifiedMessage
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class RestTurn:
     sender: Text  # as the client sent it
     text: Text
     metadata: Dict[Text, Any]
+    message_id: Optional[Text] = None  # chosen by the client, the same when it sends the message again
 
     @property
     def conversation_id(self) -> Text:
@@ -86,6 +91,7 @@ def read_turn(body: bytes, max_message_chars: int) -> RestTurn:
         sender=inbound.sender_id(data.get("sender")),
         text=inbound.message_text(data.get("message"), max_message_chars),
         metadata=inbound.metadata(data.get("metadata")),
+        message_id=inbound.message_id(data.get("message_id")),
     )
 
 
@@ -125,8 +131,10 @@ class GuardedRestInput(RestInput):
                 return refusal(problem)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(
-                    turn.text, collector, turn.conversation_id, input_channel=self.name(), metadata=turn.metadata
+                message_class = ClientIdentifiedMessage if turn.message_id else UserMessage
+                await on_new_message(message_class(
+                    turn.text, collector, turn.conversation_id, input_channel=self.name(),
+                    message_id=turn.message_id, metadata=turn.metadata,
                 ))
             except asyncio.CancelledError:
                 logger.error("REST turn of %s timed out", turn.conversation_id)

@@ -45,6 +45,22 @@ def test_only_connection_failures_are_retried() -> None:
     assert not is_unreachable(RasaException("Action server responded with 500"))
 
 
+def proxied_failure(status: int) -> RasaException:
+    """What RemoteAction.run raises when a proxy in front of the action servers answers ``status``."""
+    try:
+        try:
+            raise aiohttp.ClientResponseError(None, (), status=status)  # type: ignore[arg-type]
+        except aiohttp.ClientResponseError:
+            raise RasaException("Failed to execute custom action")
+    except RasaException as error:
+        return error
+
+
+def test_a_proxy_that_reached_no_action_server_is_retried_like_a_refused_connection() -> None:
+    assert is_unreachable(proxied_failure(502)) and is_unreachable(proxied_failure(503))
+    assert not is_unreachable(proxied_failure(500)) and not is_unreachable(proxied_failure(504))
+
+
 class _Action:
     def name(self) -> str:
         return "action_submit"

@@ -104,6 +104,25 @@ def test_stop_ends_every_server_and_spare(start_fakes: Callable[..., Supervisor]
     assert not any(_running(pid) for pid in pids)
 
 
+def test_a_service_gets_its_own_environment_and_may_have_no_spare(tmp_path: Path) -> None:
+    """As make cluster runs nginx (no standby) and actions-k (its own ACTION_PORT)."""
+    port = free_port()
+    own_port = [sys.executable, "-c", "import os, runpy, sys; sys.argv = [sys.argv[0], os.environ['FAKE_PORT']]; "
+                f"runpy.run_path({FAKE_SERVER!r}, run_name='__main__')"]
+    services = [Service("proxy", own_port, f"http://127.0.0.1:{port}/", env={"FAKE_PORT": str(port)}, has_standby=False),
+                Service("one", [sys.executable, FAKE_SERVER, URLS["one"].rsplit(":", 1)[1].strip("/")], URLS["one"])]
+    with open(tmp_path / "servers.log", "w", encoding="utf-8") as sink:
+        supervisor = Supervisor(services, child_environment(), PROJECT_ROOT, sink, warm_standby=True)
+        try:
+            supervisor.start()
+            assert supervisor.wait_until_ready(30)
+            supervisor.supervise()
+            assert supervisor.wait_for_spares(30)
+            assert set(supervisor.spare_pids()) == {"one"}
+        finally:
+            supervisor.stop(grace_seconds=5)
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
