@@ -173,6 +173,12 @@ def format_citation(*hits: Hit) -> str:
     return "来源：" + "；".join(dict.fromkeys(_source(h) for h in hits))
 
 
+def reply_text(answer: Answer) -> str:
+    """What the citizen reads for a confident answer: the answering sentences, then ``来源：…``.
+    The one place the reply is composed (the actions send it; the staff preview shows it)."""
+    return f"{answer.text}\n{answer.citation}"
+
+
 # Likely topics are offered only when the best passage is at least this share of the threshold:
 # below it the message is unrelated to the knowledge base (gibberish, another subject).
 SUGGESTION_FLOOR = 0.6
