@@ -3,7 +3,9 @@
     python -m core.launcher run       # prepare, then serve until Ctrl-C
     python -m core.launcher prepare   # only migrate the database, build the index and train the model if needed
 
-Each server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
+The preparation runs in a child process that exits before the servers start (building the index
+loads the embedding model: the launcher, which stays for the whole run, never holds it). Each
+server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
 SIGTERM) stops every server. A server that dies is replaced (:mod:`core.supervisor`) while the
 others keep serving.
 """
@@ -13,6 +15,7 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -51,6 +54,18 @@ def prepare(settings: Settings) -> Path:
     prepare_database(settings)
     prepare_index(settings)
     return ensure_model(settings)
+
+
+def prepare_in_child(env: Mapping[str, str] | None = None) -> Path:
+    """:func:`prepare` in a child process (``python -m core.launcher prepare``) that exits when
+    done, so the model it may load for an index build leaves memory with it. Its log lines pass
+    through; it prints the model's path last."""
+    finished = subprocess.run([sys.executable, "-m", "core.launcher", "prepare"], cwd=PROJECT_ROOT,
+                              env=child_environment(env), stdout=subprocess.PIPE, text=True)
+    lines = finished.stdout.strip().splitlines()
+    if finished.returncode != 0 or not lines:
+        raise StartupError("准备工作（数据库、知识库索引、对话模型）未完成，见上面的日志。")
+    return Path(lines[-1])
 
 
 def prepare_database(settings: Settings) -> None:
@@ -112,7 +127,7 @@ def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink
 
 def run(settings: Settings) -> int:
     try:
-        model = prepare(settings)
+        model = prepare_in_child()
     except StartupError as exc:
         log.error("%s", exc)
         return 1
