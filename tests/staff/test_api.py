@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.settings import PROJECT_ROOT
 from index import Searcher
 from submissions.models import AuditEventRow
-from tests.staff.support import OTHER_TOKEN, SAMPLE_DOCUMENTS, TOKEN, auth, document_text, wait_published
+from tests.staff.support import OTHER_TOKEN, SAMPLE_DOCUMENTS, TOKEN, auth, document_text, wait_published, web_app
 from web.staff.auth import FailedLogins
 
 NEW_ID = "test-community-council"
@@ -587,9 +587,7 @@ async def test_a_broken_document_does_not_take_the_index_down(client, kb):
 async def test_a_failed_build_is_shown_and_the_old_version_stays(aiohttp_client, kb):
     from dataclasses import replace
 
-    from web.app import create_app
-
-    client = await aiohttp_client(create_app(replace(kb, embedding_model=str(kb.data_dir / "no-such-model"))))
+    client = await aiohttp_client(web_app(replace(kb, embedding_model=str(kb.data_dir / "no-such-model"))))
     version_before = (await (await client.get("/api/index", headers=auth())).json())["version"]
     created = await create(client)
     assert created.status == 201  # the document is saved even though the index cannot be built
