@@ -126,7 +126,8 @@ class Settings:
     ann_threshold: int
     index_kind: str
     index_poll_seconds: float
-    # Conversation
+    # Conversation: the longest message understood whole (intent, routing, knowledge answers), capped
+    # once where Rasa reads it (bot/nlu/normalizer.py); forms read the message as typed.
     max_input_chars: int
     log_level: str
     # Secrets and channel credentials
@@ -173,8 +174,9 @@ class Settings:
     action_server_secret: str = field(repr=False, default="")
     # Largest HTTP request body the Rasa server reads (REST, socket.io, webhooks); larger: 413.
     max_request_bytes: int = 64 * 1024
-    # Longest message text kept and processed; a longer one is cut (start and end kept). Above the
-    # longest form answer (2,000 characters), so an over-long answer is still refused, not cut.
+    # Longest message text any channel accepts (REST, socket.io, WeChat, WeCom); a longer one is cut
+    # (start and end kept). Above the longest form answer (2,000 characters), so an over-long answer
+    # is still refused, not cut.
     max_message_chars: int = 4000
     # How long the Rasa server keeps retrying an action server it cannot reach (a restart).
     action_retry_seconds: float = 20.0

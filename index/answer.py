@@ -117,7 +117,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     candidates = [(passage, index, sentence) for passage in passages for index, sentence in enumerate(passage.sentences)]
     if not candidates:
         return _truncate(best.text, max_chars), [best]
-    text = normalize(query, cfg.max_input_chars)
+    text = normalize(query)
     encoder = get_encoder(cfg.embedding_model)
     vectors = encoder.encode_sentences([s for _, _, s in candidates])
     similarity = vectors @ encoder.encode_query(text)
