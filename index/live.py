@@ -22,6 +22,7 @@ import numpy as np
 
 from core.settings import Settings
 
+from . import store
 from .answer import Answer, answer_question, format_citation, reply_text
 from .builder import BuildReport, build_index
 from .encoder import Encoder, get_encoder
@@ -33,6 +34,7 @@ MAX_PREVIEW_RESULTS = 20
 # Run through every stage once (tokeniser dictionary, embedding, fusion, answer extraction) at
 # start, so that the first citizen does not wait for it.
 WARM_UP_QUESTION = "信访事项的办理期限"
+LOAD_WAIT_SECONDS = 60.0  # a build waits this long at most for its version to be loaded here
 
 
 class KnowledgeUnavailable(RuntimeError):
@@ -142,9 +144,20 @@ class LiveKnowledge:
         """Build and publish a new version if anything changed, and load it here before
         returning: when this returns, citizens get the new version."""
         report = build_index(self.settings)
-        if report.published:
-            self.refresh()
+        self._until_live(report.version)
         return build_summary(report)
+
+    def _until_live(self, version: str | None, timeout: float = LOAD_WAIT_SECONDS) -> None:
+        """Load ``version`` now (the poller may be loading it already: wait for it), unless a newer
+        one replaced it meanwhile or it cannot be loaded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.refresh()
+            searcher = self.searcher()
+            if (searcher is None or version is None or searcher.version == version
+                    or store.current_version(self.settings.index_dir) != version or time.monotonic() > deadline):
+                return
+            time.sleep(0.05)
 
     def encoder(self) -> Encoder:
         """The process's embedding model (loaded on the first call)."""
