@@ -98,11 +98,11 @@ def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None)
         servers = launcher.supervisor_for(settings, model, env, log_stream)
         try:
             servers.start()
-            if not servers.wait_until_ready(launcher.STARTUP_TIMEOUT_SECONDS):
+            if not servers.wait_until_ready(settings.startup_timeout_seconds):
                 raise RuntimeError("the assistant did not start:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             ready = time.perf_counter()
             servers.supervise()
-            if not servers.wait_for_spares(launcher.STARTUP_TIMEOUT_SECONDS):
+            if not servers.wait_for_spares(settings.startup_timeout_seconds):
                 raise RuntimeError("the standby servers did not load:\n" + log_path.read_text(encoding="utf-8")[-6000:])
             yield Instance(settings, env, servers.pids(), prepared - began, ready - prepared, log_path, servers)
         finally:

@@ -27,7 +27,7 @@ from core.supervisor import Service, Supervisor
 from core.training import ensure_model
 
 log = logging.getLogger("launcher")
-STARTUP_TIMEOUT_SECONDS = 300
+STARTUP_TIMEOUT_SECONDS = 300  # the default of STARTUP_TIMEOUT_SECONDS (core/settings.py)
 
 
 def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -142,7 +142,7 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     servers.start()
     try:
-        if not servers.wait_until_ready(STARTUP_TIMEOUT_SECONDS):
+        if not servers.wait_until_ready(settings.startup_timeout_seconds):
             log.error("the assistant did not start; see the messages above")
             return 1
         servers.supervise()

@@ -182,6 +182,8 @@ class Settings:
     action_retry_seconds: float = 20.0
     # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
     warm_standby: bool = True
+    # How long the launcher waits for every server to answer its health check at start.
+    startup_timeout_seconds: float = 300.0
     # The departments a case on the staff desk can be assigned to (DESK_DEPARTMENTS, comma-separated).
     desk_departments: tuple[str, ...] = DEFAULT_DESK_DEPARTMENTS
 
@@ -265,6 +267,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_message_chars=env.integer("MAX_MESSAGE_CHARS", 4000),
         action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
         warm_standby=env.flag("WARM_STANDBY", True),
+        startup_timeout_seconds=env.number("STARTUP_TIMEOUT_SECONDS", 300.0),
         desk_departments=parse_departments(env.raw("DESK_DEPARTMENTS")),
     )
 
