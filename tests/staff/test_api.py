@@ -228,6 +228,24 @@ async def test_search_input_is_checked(client):
     assert response.status == 413
 
 
+async def test_without_the_action_server_search_and_grouping_say_so_in_chinese(aiohttp_client, kb):
+    """The web service holds no model: with the action server unreachable, the staff get a 503
+    that says what is wrong, not a 500 (and the service keeps serving the rest)."""
+    from dataclasses import replace
+
+    from tests.support.stack import free_port
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(kb, action_port=free_port())))  # nothing listens there
+    for method, path, payload in (("POST", "/api/search", {"query": "信访事项的办理期限"}),
+                                  ("GET", "/api/unanswered/groups", None)):
+        response = await client.request(method, path, json=payload, headers=auth())
+        assert response.status == 503, path
+        body = await response.json()
+        assert body["error"] == "model_unavailable" and "动作服务器" in body["message"], body
+    assert (await client.get("/api/documents", headers=auth())).status == 200
+
+
 async def test_creating_an_existing_id_is_a_conflict(client, kb):
     before = (kb.knowledge_dir / "xfgzl-review.md").read_bytes()
     current = (await get_doc(client, "xfgzl-review"))["revision"]
