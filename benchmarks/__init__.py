@@ -9,5 +9,8 @@ measures speed and memory. Modules:
 * :mod:`benchmarks.assistant` drives N citizens at once through the REST channel;
 * :mod:`benchmarks.servers` finds the servers' processes and samples their memory and CPU;
 * :mod:`benchmarks.retrieval` runs ``index.bench`` and reads its figures;
-* :mod:`benchmarks.report` prints the table and writes the JSON.
+* :mod:`benchmarks.report` prints the table and writes the JSON;
+* :mod:`benchmarks.memory` (``python -m benchmarks.memory [--rebuild] [--standby]``) starts the
+  assistant with ``python -m core.launcher run`` and prints each process's resident memory after
+  every part that needs the embedding model has been used.
 """

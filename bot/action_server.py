@@ -5,6 +5,10 @@ only by the Rasa server.
 so anyone on the network could fill a form as any citizen or read what the actions read. Here
 it listens on ``ACTION_BIND_HOST`` (loopback by default), answers no browser (no CORS), and
 every route but ``/health`` requires the shared secret of :mod:`core.action_auth`.
+
+It is also the one process holding the embedding model: the web service asks it for searches,
+index builds and vectors (:mod:`bot.model_routes`). The model and the index are loaded before it
+listens (a warm spare has them loaded too), not on the first question.
 """
 from __future__ import annotations
 
@@ -19,6 +23,9 @@ from core import standby
 from core.action_auth import HEADER, action_server_secret, is_authorised
 from core.settings import Settings, settings
 
+from bot.actions.services import services
+from bot.model_routes import add_model_routes
+
 ACTIONS_PACKAGE = "bot.actions"
 OPEN_PATHS = frozenset({"/health"})
 UNAUTHORISED = "未授权：动作服务器只接受助手 Rasa 服务器的请求。"
@@ -30,6 +37,7 @@ def create_app(cfg: Settings) -> Sanic:
     """rasa-sdk's app with every action of :data:`ACTIONS_PACKAGE`, behind the shared secret."""
     secret = action_server_secret(cfg)
     app = endpoint.create_app(ACTIONS_PACKAGE, cors_origins=None)
+    add_model_routes(app, lambda: services().knowledge)
 
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:
@@ -47,6 +55,7 @@ def main() -> None:
     utils.configure_colored_logging(cfg.log_level)
     utils.update_sanic_log_level()
     app = create_app(cfg)
+    services().knowledge.warm_up()  # load the model and the index, answer once, follow new versions
     if is_standby:
         app.register_listener(lambda _app, _loop: standby.wait_for_promotion(), "before_server_start")
     log.info("action server on %s:%s", cfg.action_bind_host, cfg.action_port)

@@ -243,7 +243,7 @@ def startup_timeout_seconds(settings: Settings) -> float:
     """The servers load at the same time and share the CPUs with nginx, the web service and the
     databases: twice the single instance's start-up time, and more for more than two pairs of
     servers (on 2 busy cores a 1 + 1 cluster once took over 5 minutes, a 2 + 2 one 3–5)."""
-    return launcher.STARTUP_TIMEOUT_SECONDS * max(2.0, (settings.cluster_rasa + settings.cluster_actions) / 2)
+    return settings.startup_timeout_seconds * max(2.0, (settings.cluster_rasa + settings.cluster_actions) / 2)
 
 
 def check(settings: Settings) -> str:

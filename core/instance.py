@@ -119,11 +119,12 @@ def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
     if several_instances:
         cluster.check(settings)
     began = time.perf_counter()
-    model = launcher.prepare(settings)
+    model = launcher.prepare_in_child(env)  # as `make run` does: the model (if loaded) leaves with the child
     prepared = time.perf_counter()
     log_path = data_dir / "servers.log"
     build_supervisor = cluster.supervisor_for if several_instances else launcher.supervisor_for
-    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else launcher.STARTUP_TIMEOUT_SECONDS
+    startup_timeout = (cluster.startup_timeout_seconds(settings) if several_instances
+                       else settings.startup_timeout_seconds)
     with open(log_path, "w", encoding="utf-8") as log_stream:
         servers = build_supervisor(settings, model, env, log_stream)
         try:

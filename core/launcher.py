@@ -4,7 +4,9 @@
     python -m core.launcher cluster   # the same with several Rasa and action servers behind nginx (core/cluster.py)
     python -m core.launcher prepare   # only migrate the database, build the index and train the model if needed
 
-Each server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
+The preparation runs in a child process that exits before the servers start (building the index
+loads the embedding model: the launcher, which stays for the whole run, never holds it). Each
+server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
 SIGTERM) stops every server. A server that dies is replaced (:mod:`core.supervisor`) while the
 others keep serving.
 """
@@ -14,6 +16,7 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -25,7 +28,7 @@ from core.supervisor import Service, Supervisor
 from core.training import ensure_model
 
 log = logging.getLogger("launcher")
-STARTUP_TIMEOUT_SECONDS = 300
+STARTUP_TIMEOUT_SECONDS = 300  # the default of STARTUP_TIMEOUT_SECONDS (core/settings.py)
 
 
 def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -52,6 +55,18 @@ def prepare(settings: Settings) -> Path:
     prepare_database(settings)
     prepare_index(settings)
     return ensure_model(settings)
+
+
+def prepare_in_child(env: Mapping[str, str] | None = None) -> Path:
+    """:func:`prepare` in a child process (``python -m core.launcher prepare``) that exits when
+    done, so the model it may load for an index build leaves memory with it. Its log lines pass
+    through; it prints the model's path last."""
+    finished = subprocess.run([sys.executable, "-m", "core.launcher", "prepare"], cwd=PROJECT_ROOT,
+                              env=child_environment(env), stdout=subprocess.PIPE, text=True)
+    lines = finished.stdout.strip().splitlines()
+    if finished.returncode != 0 or not lines:
+        raise StartupError("准备工作（数据库、知识库索引、对话模型）未完成，见上面的日志。")
+    return Path(lines[-1])
 
 
 def prepare_database(settings: Settings) -> None:
@@ -126,11 +141,11 @@ def run(settings: Settings, several_instances: bool = False) -> int:
     from core import cluster  # it builds on this module
 
     build_supervisor = cluster.supervisor_for if several_instances else supervisor_for
-    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else STARTUP_TIMEOUT_SECONDS
+    startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else settings.startup_timeout_seconds
     try:
         if several_instances:
             cluster.check(settings)  # before the long preparation
-        model = prepare(settings)
+        model = prepare_in_child()
         servers = build_supervisor(settings, model, os.environ, sys.stdout, colour=sys.stdout.isatty())
     except StartupError as exc:
         log.error("%s", exc)

@@ -126,7 +126,8 @@ class Settings:
     ann_threshold: int
     index_kind: str
     index_poll_seconds: float
-    # Conversation
+    # Conversation: the longest message understood whole (intent, routing, knowledge answers), capped
+    # once where Rasa reads it (bot/nlu/normalizer.py); forms read the message as typed.
     max_input_chars: int
     log_level: str
     # Secrets and channel credentials
@@ -173,13 +174,16 @@ class Settings:
     action_server_secret: str = field(repr=False, default="")
     # Largest HTTP request body the Rasa server reads (REST, socket.io, webhooks); larger: 413.
     max_request_bytes: int = 64 * 1024
-    # Longest message text kept and processed; a longer one is cut (start and end kept). Above the
-    # longest form answer (2,000 characters), so an over-long answer is still refused, not cut.
+    # Longest message text any channel accepts (REST, socket.io, WeChat, WeCom); a longer one is cut
+    # (start and end kept). Above the longest form answer (2,000 characters), so an over-long answer
+    # is still refused, not cut.
     max_message_chars: int = 4000
     # How long the Rasa server keeps retrying an action server it cannot reach (a restart).
     action_retry_seconds: float = 20.0
     # Keep a loaded spare of each server, so a crashed one is replaced within seconds.
     warm_standby: bool = True
+    # How long the launcher waits for every server to answer its health check at start.
+    startup_timeout_seconds: float = 300.0
     # The departments a case on the staff desk can be assigned to (DESK_DEPARTMENTS, comma-separated).
     desk_departments: tuple[str, ...] = DEFAULT_DESK_DEPARTMENTS
     # Several instances on one machine (``make cluster``, core/cluster.py): Rasa servers and action
@@ -270,6 +274,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_message_chars=env.integer("MAX_MESSAGE_CHARS", 4000),
         action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
         warm_standby=env.flag("WARM_STANDBY", True),
+        startup_timeout_seconds=env.number("STARTUP_TIMEOUT_SECONDS", 300.0),
         desk_departments=parse_departments(env.raw("DESK_DEPARTMENTS")),
         cluster_rasa=env.integer("CLUSTER_RASA", 2),
         cluster_actions=env.integer("CLUSTER_ACTIONS", 2),

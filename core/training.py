@@ -24,7 +24,7 @@ CONFIG_FILE = PROJECT_ROOT / "config.yml"
 DOMAIN_DIR = PROJECT_ROOT / "bot" / "domain"
 DATA_DIR = PROJECT_ROOT / "bot" / "data"
 # Code that runs inside the NLU pipeline: a change to it changes what the model learns.
-PIPELINE_CODE = (PROJECT_ROOT / "bot" / "nlu", PROJECT_ROOT / "core" / "textnorm.py")
+PIPELINE_CODE = (PROJECT_ROOT / "bot" / "nlu", PROJECT_ROOT / "bot" / "emergency.py", PROJECT_ROOT / "core" / "textnorm.py")
 TRAINING_INPUTS = (CONFIG_FILE, DOMAIN_DIR, DATA_DIR, *PIPELINE_CODE)
 
 

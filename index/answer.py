@@ -117,7 +117,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     candidates = [(passage, index, sentence) for passage in passages for index, sentence in enumerate(passage.sentences)]
     if not candidates:
         return _truncate(best.text, max_chars), [best]
-    text = normalize(query, cfg.max_input_chars)
+    text = normalize(query)
     encoder = get_encoder(cfg.embedding_model)
     vectors = encoder.encode_sentences([s for _, _, s in candidates])
     similarity = vectors @ encoder.encode_query(text)
@@ -171,6 +171,12 @@ def format_citation(*hits: Hit) -> str:
     """``来源：《信访工作条例》第三十五条``; without an article, ``来源：《文件名》（发布机关，日期）`` and
     the url; several passages with different sources are joined with ``；``."""
     return "来源：" + "；".join(dict.fromkeys(_source(h) for h in hits))
+
+
+def reply_text(answer: Answer) -> str:
+    """What the citizen reads for a confident answer: the answering sentences, then ``来源：…``.
+    The one place the reply is composed (the actions send it; the staff preview shows it)."""
+    return f"{answer.text}\n{answer.citation}"
 
 
 # Likely topics are offered only when the best passage is at least this share of the threshold:

@@ -191,7 +191,7 @@ class Searcher:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         version = self._version  # one version for the whole query, whatever reloads meanwhile
-        text = normalize(query, self._cfg.max_input_chars)
+        text = normalize(query)  # capped where the message came in (MAX_INPUT_CHARS), not here
         threshold = self._cfg.retrieval_threshold if threshold is None else threshold
         if version is None or version.empty or not text:
             return SearchResult(text, [], 0.0, threshold, False, version.name if version else None)
@@ -223,7 +223,7 @@ class Searcher:
     def score_all(self, query: str, mode: str = "hybrid") -> ScoredChunks | None:
         """Every passage's signals and fused score on the current version (for weight tuning)."""
         version = self._version
-        text = normalize(query, self._cfg.max_input_chars)
+        text = normalize(query)
         if version is None or version.empty or not text:
             return None
         return self._score(version, text, mode)

@@ -1,11 +1,13 @@
-"""The analysis as the staff web service uses it: one store and one vector cache per process,
-the model shared with everything else (:func:`index.encoder.get_encoder`). Synchronous and
-thread-safe; the web service runs it in a worker thread."""
+"""The analysis as the staff web service uses it: one store and one vector cache per process.
+The vectors come from the model holder the caller names: in the web service, the action server
+over HTTP (:meth:`core.model_client.RemoteKnowledge.encoder`); by default this process's own model
+(:func:`index.encoder.get_encoder`). Synchronous and thread-safe; the web service runs it in a
+worker thread."""
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from core.settings import Settings
 from submissions.service import SubmissionStore
@@ -14,7 +16,7 @@ from submissions.workflow import Kind
 from .analysis import MAX_GROUPED, GroupsReport, MonthlySummary, groups_report, monthly_summary
 from .cases import Case, case_of, month_start, months_ending, read_cases, read_open_cases, shift_month
 from .duplicates import MAX_CANDIDATES, DuplicateMatch, likely_duplicates
-from .vectors import VectorCache
+from .vectors import TextEncoder, VectorCache
 
 EXPORT_ACTION = "problems_export"
 
@@ -32,8 +34,9 @@ class DuplicateReport:
 
 
 class ProblemAnalysis:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, encoder: Optional[Callable[[], TextEncoder]] = None):
         self._settings = settings
+        self._encoder = encoder
         self._lock = threading.Lock()
         self._store: Optional[SubmissionStore] = None
         self._vectors: Optional[VectorCache] = None
@@ -47,9 +50,12 @@ class ProblemAnalysis:
     def vector_cache(self) -> VectorCache:
         with self._lock:
             if self._vectors is None:
-                from index.encoder import get_encoder  # loads the model (once per process)
+                if self._encoder is not None:
+                    encoder = self._encoder()
+                else:
+                    from index.encoder import get_encoder  # loads the model (once per process)
 
-                encoder = get_encoder(self._settings.embedding_model)
+                    encoder = get_encoder(self._settings.embedding_model)
                 self._vectors = VectorCache(self._settings.data_dir / "insights", encoder)
             return self._vectors
 

@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
+from bot.actions.services import services
 from submissions.unanswered import UNHELPFUL
 
 FEEDBACK_INTENT = "feedback"
@@ -61,6 +62,6 @@ class ActionFeedback(Action):
         if question:
             result = await knowledge.search(question)
             best = result.search.best if result.confident and result.search is not None else None
-            knowledge.unanswered_recorder.submit(question, tracker.get_latest_input_channel() or "rest", UNHELPFUL,
-                                                 best.doc_id if best is not None else None)
+            services().unanswered.submit(question, tracker.get_latest_input_channel() or "rest", UNHELPFUL,
+                                         best.doc_id if best is not None else None)
         return []

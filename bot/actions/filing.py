@@ -10,7 +10,6 @@ import asyncio
 import logging
 import uuid
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +17,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
+from bot.actions.services import services
 from bot.actions.form_fields import (
     ALL_FORM_SLOTS,
     FIELDS_BY_FORM,
@@ -29,7 +29,6 @@ from bot.actions.form_turns import UserTurn, field_named, is_correction
 from bot.actions.form_validation import CONFIRMED, NO_CONSENT, OTHER_ROUTE
 from bot.arbitration import is_substantive_question
 from bot.triage import legal_route_for
-from core.settings import settings
 from core.textnorm import display_safe
 from submissions import (
     ConsentRequired,
@@ -59,9 +58,9 @@ NEXT_STEPS = {
 }
 
 
-@lru_cache(maxsize=1)
 def submission_store() -> SubmissionStore:
-    return SubmissionStore.from_settings(settings())
+    """The action server's one store (:class:`bot.actions.services.ActionServices`)."""
+    return services().store()
 
 
 def reset_form_slots() -> List[EventType]:

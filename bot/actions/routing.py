@@ -19,7 +19,7 @@ from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
-from bot.nlu.emergency_guard import is_emergency
+from bot.emergency import is_emergency
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 from core.textnorm import normalize
 from index import Answer

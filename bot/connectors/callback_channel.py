@@ -272,7 +272,7 @@ class CallbackChannel(InputChannel):
             welcome = fields.get("Event", "").lower() in WELCOME_EVENTS
             return Inbound(message, user_id, callback_key, WELCOME_MESSAGE if welcome else None, "")
         if msg_type == "text":
-            text = cap_length(clean_whitespace(getattr(message, "content", "") or ""), self.settings.max_input_chars)
+            text = cap_length(clean_whitespace(getattr(message, "content", "") or ""), self.settings.max_message_chars)
             if text:
                 return Inbound(message, user_id, callback_key, text, "")
             return Inbound(message, user_id, callback_key, None, EMPTY_TEXT_REPLY)

@@ -1,7 +1,9 @@
 """First step of the NLU pipeline: every message is normalised before it is tokenised.
 
 Traditional characters become Simplified, full-width letters and digits half-width, whitespace is
-trimmed and very long messages are capped, so the classifier sees one form of Chinese. Training
+trimmed and very long messages are capped at ``MAX_INPUT_CHARS`` (start and end kept), so the
+classifier sees one form of Chinese. This is the one place the cap is applied: every channel's
+message passes here, and the actions (knowledge answers included) read the text it leaves. Training
 examples pass through the same step, so what the model learns matches what it will see.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from core.settings import settings
 from core.textnorm import normalize
 
 ORIGINAL_TEXT_KEY = "original_text"
@@ -31,11 +34,10 @@ class TextNormalizer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # Messages longer than this are classified on their first `max_chars` characters.
-        return {"max_chars": 512}
+        return {}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self.max_chars = int(config["max_chars"])
+        self.max_chars = settings().max_input_chars  # longer messages: start and end kept
 
     @classmethod
     def create(

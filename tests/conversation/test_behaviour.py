@@ -18,6 +18,17 @@ def test_very_long_message_is_capped_and_still_answered(assistant: RunningAssist
     assert "60" in chat.say("信访事项的办理期限是多久？")  # and the conversation goes on normally
 
 
+def test_a_question_in_the_middle_of_a_long_story_is_read_whole(assistant: RunningAssistant) -> None:
+    """Up to MAX_INPUT_CHARS a message is understood whole, knowledge answers included: the one
+    cap is applied where Rasa reads the message (a second, 512-character cap in the NLU used to
+    cut the middle of this story, and its question with it)."""
+    story = "我家楼下的饭店每天营业到凌晨，油烟和噪音让全家无法休息，我们多次找过物业和街道。"
+    message = story * 8 + "请问信访事项的办理期限是多久？" + story * 12
+    assert 512 < len(message) <= assistant.settings.max_input_chars
+    reply = Conversation(assistant).say(message)
+    assert "60" in reply and "来源：" in reply
+
+
 @pytest.mark.parametrize("text", ["\u200b\u200b", "？？？？", "。", "a"], ids=["zero-width", "marks", "stop", "letter"])
 def test_empty_or_meaningless_message_gets_a_reply(assistant: RunningAssistant, text: str) -> None:
     # An empty or blank message is refused with a 400 in Chinese: tests/hardening/test_rest_channel.py.

@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from core.settings import Settings, load_settings  # noqa: E402
-from tests.staff.support import staff_env  # noqa: E402
+from tests.staff.support import staff_env, web_app  # noqa: E402
 
 
 @pytest.fixture
@@ -22,6 +22,4 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def client(aiohttp_client, settings: Settings):
-    from web.app import create_app
-
-    return await aiohttp_client(create_app(settings))
+    return await aiohttp_client(web_app(settings))

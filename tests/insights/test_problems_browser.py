@@ -15,7 +15,7 @@ from playwright.async_api import async_playwright
 
 from core.settings import Settings
 from submissions.timeutil import to_shanghai
-from tests.staff.support import TOKEN
+from tests.staff.support import TOKEN, web_app
 from tests.support.stack import free_port
 
 from .dataset import FUMES, seed
@@ -44,9 +44,7 @@ async def browser() -> AsyncIterator:
 
 @pytest.fixture
 async def base_url(settings: Settings) -> AsyncIterator[str]:
-    from web.app import create_app
-
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(web_app(settings))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()

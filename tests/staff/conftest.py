@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from core.settings import PROJECT_ROOT, Settings, load_settings  # noqa: E402
-from tests.staff.support import SAMPLE_DOCUMENTS, staff_env  # noqa: E402
+from tests.staff.support import SAMPLE_DOCUMENTS, staff_env, web_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +39,4 @@ def kb(tmp_path: Path, built_sample: Path) -> Settings:
 
 @pytest.fixture
 async def client(aiohttp_client, kb: Settings):
-    from web.app import create_app
-
-    return await aiohttp_client(create_app(kb))
+    return await aiohttp_client(web_app(kb))

@@ -56,3 +56,13 @@ def document_text(title: str, body: str, questions: list[str] | None = None, **e
              "region: 上海市", "tags: [测试专用]", "questions:", *[f"  - {q}" for q in questions]]
     lines += [f"{key}: {value}" for key, value in extra.items()]
     return "\n".join([*lines, "---", "", body, ""])
+
+
+def web_app(cfg):
+    """The web application with the model holder in this process: the action server's own
+    :class:`index.live.LiveKnowledge`, called directly instead of over local HTTP (the real
+    processes are covered by tests/staff/test_model_holder.py)."""
+    from index.live import LiveKnowledge
+    from web.app import create_app
+
+    return create_app(cfg, knowledge=LiveKnowledge(cfg))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.settings import PROJECT_ROOT
 from index import Searcher
 from submissions.models import AuditEventRow
-from tests.staff.support import OTHER_TOKEN, SAMPLE_DOCUMENTS, TOKEN, auth, document_text, wait_published
+from tests.staff.support import OTHER_TOKEN, SAMPLE_DOCUMENTS, TOKEN, auth, document_text, wait_published, web_app
 from web.staff.auth import FailedLogins
 
 NEW_ID = "test-community-council"
@@ -226,6 +226,24 @@ async def test_search_input_is_checked(client):
     assert response.status == 400
     response = await client.post("/api/search", data=b"x" * (17 * 1024), headers=auth())
     assert response.status == 413
+
+
+async def test_without_the_action_server_search_and_grouping_say_so_in_chinese(aiohttp_client, kb):
+    """The web service holds no model: with the action server unreachable, the staff get a 503
+    that says what is wrong, not a 500 (and the service keeps serving the rest)."""
+    from dataclasses import replace
+
+    from tests.support.stack import free_port
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(kb, action_port=free_port())))  # nothing listens there
+    for method, path, payload in (("POST", "/api/search", {"query": "信访事项的办理期限"}),
+                                  ("GET", "/api/unanswered/groups", None)):
+        response = await client.request(method, path, json=payload, headers=auth())
+        assert response.status == 503, path
+        body = await response.json()
+        assert body["error"] == "model_unavailable" and "动作服务器" in body["message"], body
+    assert (await client.get("/api/documents", headers=auth())).status == 200
 
 
 async def test_creating_an_existing_id_is_a_conflict(client, kb):
@@ -587,9 +605,7 @@ async def test_a_broken_document_does_not_take_the_index_down(client, kb):
 async def test_a_failed_build_is_shown_and_the_old_version_stays(aiohttp_client, kb):
     from dataclasses import replace
 
-    from web.app import create_app
-
-    client = await aiohttp_client(create_app(replace(kb, embedding_model=str(kb.data_dir / "no-such-model"))))
+    client = await aiohttp_client(web_app(replace(kb, embedding_model=str(kb.data_dir / "no-such-model"))))
     version_before = (await (await client.get("/api/index", headers=auth())).json())["version"]
     created = await create(client)
     assert created.status == 201  # the document is saved even though the index cannot be built

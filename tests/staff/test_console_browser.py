@@ -16,7 +16,7 @@ from aiohttp import web
 from playwright.async_api import async_playwright, expect
 
 from core.settings import Settings
-from tests.staff.support import PUBLISH_DEADLINE_SECONDS, TOKEN
+from tests.staff.support import PUBLISH_DEADLINE_SECONDS, TOKEN, web_app
 from tests.support.stack import free_port
 
 pytestmark = pytest.mark.browser
@@ -47,12 +47,10 @@ async def browser() -> AsyncIterator:
 @pytest.fixture
 async def console_url(kb: Settings) -> AsyncIterator[str]:
     """The real web application on a free port, on the test's private knowledge base."""
-    from web.app import create_app
-
     hostile = (kb.knowledge_dir / "xfgzl-review.md").read_text(encoding="utf-8").replace(
         "title: 对信访处理意见不服：申请复查", f"title: '{HOSTILE_TITLE}'", 1)
     (kb.knowledge_dir / "hostile-title.md").write_text(hostile, encoding="utf-8")
-    runner = web.AppRunner(create_app(kb))
+    runner = web.AppRunner(web_app(kb))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()

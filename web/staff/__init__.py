@@ -18,22 +18,23 @@ import logging
 
 from aiohttp import web
 
-from web.app import SETTINGS_KEY
+from core.model_client import ModelServiceError
+from web.app import KNOWLEDGE_KEY, SETTINGS_KEY
 
 from . import api, console, desk
 from .auth import FailedLogins
-from .http import FAILED_LOGINS
+from .http import FAILED_LOGINS, ApiError
 from .services import STAFF_KEY, create_services
 from . import problems  # recurring problems (共性问题): /staff/problems and /api/problems/…
 from . import unanswered  # unanswered questions (未解答问题): /staff/unanswered and /api/unanswered/…
 
 log = logging.getLogger(__name__)
-_WARM_UP_KEY = web.AppKey("staff_warm_up", asyncio.Task)
 
 
 def register(app: web.Application) -> None:
     """Add the console, the API and the background publisher to ``app``."""
-    app[STAFF_KEY] = create_services(app[SETTINGS_KEY])
+    app[STAFF_KEY] = create_services(app[SETTINGS_KEY], app[KNOWLEDGE_KEY])
+    app.middlewares.append(_model_service_errors)
     app[FAILED_LOGINS] = FailedLogins()
     api.add_routes(app)
     desk.register(app)
@@ -44,24 +45,21 @@ def register(app: web.Application) -> None:
     app.on_cleanup.append(_stop)
 
 
-async def _start(app: web.Application) -> None:
-    services = app[STAFF_KEY]
-    services.publisher.start()
-    # Load the model and the index now, so the first search from the console is quick.
-    app[_WARM_UP_KEY] = asyncio.create_task(asyncio.to_thread(_warm_up, services))
-
-
-def _warm_up(services) -> None:
+@web.middleware
+async def _model_service_errors(request: web.Request, handler):
+    """The action server (which holds the model) unreachable or failing: a 503 in Chinese."""
     try:
-        services.search.searcher()
-    except Exception:  # shown to staff when they search; the service itself keeps running
-        log.exception("could not load the knowledge index for the staff console")
+        return await handler(request)
+    except ModelServiceError as problem:
+        log.warning("model holder unavailable for %s: %s", request.path, problem)
+        raise ApiError(503, "model_unavailable", str(problem)) from problem
+
+
+async def _start(app: web.Application) -> None:
+    app[STAFF_KEY].publisher.start()
 
 
 async def _stop(app: web.Application) -> None:
     services = app[STAFF_KEY]
-    warm_up = app.get(_WARM_UP_KEY)
-    if warm_up is not None:
-        await warm_up
     await asyncio.to_thread(services.publisher.stop)
     services.audit.close()

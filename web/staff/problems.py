@@ -33,7 +33,7 @@ from submissions.timeutil import to_shanghai
 from submissions.tracking import normalize_tracking_number
 from submissions.validation import SHANGHAI_DISTRICTS
 from submissions.workflow import Kind, parse_kind
-from web.app import SETTINGS_KEY
+from web.app import KNOWLEDGE_KEY, SETTINGS_KEY
 
 from .console import staff_page
 from .http import STAFF_NAME, ApiError, json_response, staff_only
@@ -183,7 +183,7 @@ async def _close(app: web.Application) -> None:
 
 
 def register(app: web.Application) -> None:
-    app[ANALYSIS_KEY] = ProblemAnalysis(app[SETTINGS_KEY])
+    app[ANALYSIS_KEY] = ProblemAnalysis(app[SETTINGS_KEY], app[KNOWLEDGE_KEY].encoder)
     app[_ONE_AT_A_TIME_KEY] = asyncio.Semaphore(1)
     router = app.router
     router.add_get("/staff/problems", problems_page)

@@ -1,9 +1,12 @@
 """Background, incremental index builds after staff publish a change, with visible progress.
 
+The build itself runs where the embedding model is, in the action server
+(:meth:`core.model_client.RemoteKnowledge.build`); this side keeps the queue and the progress.
+
 One build runs at a time, in one worker thread. Each change asks for a build and gets a
 *ticket* (1, 2, 3 …); changes that arrive during a build are covered by one more build right
 after it. ``completed`` in :meth:`Publisher.status` is the highest ticket whose change is live:
-built, published (``CURRENT`` swapped) and loaded by this process's searcher.
+built, published (``CURRENT`` swapped) and loaded by the action server's searcher.
 
 ``build_index`` never fails because of one broken document (it is skipped and listed under
 ``problems``); if a build fails for another reason the previous version stays live, the error
@@ -15,11 +18,9 @@ import datetime as dt
 import logging
 import threading
 import time
-from pathlib import PurePath
-from typing import Callable
+from typing import Any, Callable
 
 from core.settings import Settings
-from index import BuildReport, build_index
 from index.builder import stale_reasons
 from index.store import current_version
 
@@ -31,7 +32,6 @@ STAGES = {
     "queued": "等待更新索引",
     "checking": "正在检查改动",
     "building": "正在更新索引",
-    "loading": "正在启用新版本",
     "failed": "索引更新失败",
 }
 
@@ -43,9 +43,9 @@ def _now_iso() -> str:
 class Publisher:
     """Runs :func:`index.build_index` in the background and reports where it is."""
 
-    def __init__(self, cfg: Settings, on_published: Callable[[], None] = lambda: None):
+    def __init__(self, cfg: Settings, build: Callable[[], dict[str, Any]]):
         self._cfg = cfg
-        self._on_published = on_published  # e.g. make this process's searcher load the new version
+        self._build = build  # builds, publishes and loads the new version; returns its summary
         self._cond = threading.Condition()
         self._requested = 0  # the latest ticket handed out
         self._attempted = 0  # the ticket the latest build (successful or not) covered
@@ -87,7 +87,7 @@ class Publisher:
 
     def status(self) -> dict:
         with self._cond:
-            elapsed = time.monotonic() - self._started_clock if self._state in ("checking", "building", "loading") else None
+            elapsed = time.monotonic() - self._started_clock if self._state in ("checking", "building") else None
             return {
                 "state": self._state,
                 "message": STAGES[self._state],
@@ -106,11 +106,6 @@ class Publisher:
 
     # --- the worker ----------------------------------------------------------------------------
 
-    def _set_state(self, state: str) -> None:
-        with self._cond:
-            self._state = state
-            self._cond.notify_all()
-
     def _run(self) -> None:
         while True:
             with self._cond:
@@ -128,9 +123,7 @@ class Publisher:
             changes = stale_reasons(self._cfg)
             with self._cond:
                 self._changes, self._state = changes, "building"
-            report = build_index(self._cfg)
-            self._set_state("loading")
-            self._on_published()
+            summary = self._build()
         except Exception as exc:  # noqa: BLE001 - shown to staff; the previous version stays live
             log.exception("index build failed")
             with self._cond:
@@ -144,20 +137,7 @@ class Publisher:
             self._attempted = self._completed = target
             self._last_error = None
             self._finished_at = _now_iso()
-            self._last_build = _summary(report)
+            self._last_build = summary
             self._state = "queued" if self._requested > target else "idle"
             self._cond.notify_all()
 
-
-def _summary(report: BuildReport) -> dict:
-    """What staff need from a build report (documents by id, not server paths)."""
-    return {
-        "version": report.version,
-        "published": report.published,
-        "documents": report.documents,
-        "chunks": report.chunks,
-        "embedded_documents": report.embedded_documents,
-        "retired": report.retired,
-        "problems": [{"doc_id": PurePath(p["path"]).stem, "reason": p["reason"]} for p in report.problems],
-        "seconds": round(report.seconds, 2),
-    }

@@ -12,7 +12,7 @@ from core.settings import Settings
 from .audit import AuditLog
 from .documents import DocumentRepository
 from .publishing import Publisher
-from .search import SearchService
+from .search import KnowledgeBackend, SearchService
 from .uploads import MAX_WORKERS
 
 
@@ -34,12 +34,12 @@ class StaffServices:
 STAFF_KEY = web.AppKey("staff_services", StaffServices)
 
 
-def create_services(cfg: Settings) -> StaffServices:
-    search = SearchService(cfg)
+def create_services(cfg: Settings, knowledge: KnowledgeBackend) -> StaffServices:
+    """``knowledge``: the model holder (the action server, over HTTP) for searches and builds."""
     return StaffServices(
         settings=cfg,
         documents=DocumentRepository(cfg.knowledge_dir, history_dir(cfg)),
-        publisher=Publisher(cfg, on_published=search.reload),
-        search=search,
+        publisher=Publisher(cfg, build=knowledge.build),
+        search=SearchService(knowledge),
         audit=AuditLog(cfg.database_url),
     )

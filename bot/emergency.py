@@ -1,0 +1,34 @@
+"""Phrases that can only mean "danger now": the emergency intent is forced when one is present.
+
+Kept apart from the NLU component (:mod:`bot.nlu.emergency_guard`), which imports Rasa and
+TensorFlow: the action server checks the same phrases (:mod:`bot.actions.routing`) without them.
+"""
+from __future__ import annotations
+
+import re
+
+EMERGENCY_INTENT = "emergency"
+
+# Present-tense danger: fire, violence, self-harm, medical collapse, gas, people trapped.
+EMERGENCY_PATTERNS: tuple[str, ...] = (
+    r"(着|起|失)火(了|啦)|火灾|烧起来了",
+    r"救命",
+    r"(有人|正在|在)(打架|斗殴|打人|行凶|砍人|捅人|杀人)",
+    r"(拿|持)(刀|枪|棍)",
+    r"(跳楼|跳河|轻生|自杀|不想活)",
+    r"(晕倒|昏迷|没有?呼吸|心脏骤停|大出血|流了很多血)",
+    r"(有人|好多人|孩子|老人|我)(受伤|流血)了",
+    r"(煤气|燃气|天然气)泄漏",
+    r"出车祸",
+    r"(被困|困在).{0,4}(电梯|火|水)",
+    r"(落水|溺水)",
+    r"(家暴|在打我|打我了|被人打了)",
+    r"(绑架|被抢走|劫持)",
+    r"(闯进|闯入)我家|砸我家",
+)
+_EMERGENCY = re.compile("|".join(f"(?:{p})" for p in EMERGENCY_PATTERNS))
+
+
+def is_emergency(text: str) -> bool:
+    """True when the (normalised) text describes danger happening now."""
+    return bool(_EMERGENCY.search(text or ""))

@@ -1,0 +1,155 @@
+"""The custom actions without the model: importing them loads nothing, and each runs against a
+``CollectingDispatcher`` and a ``Tracker`` with the services installed by the test
+(:func:`bot.actions.services.install`): a real submission store in a temporary directory and a
+knowledge base that returns a prepared answer."""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import services as action_services
+from bot.actions.deadline import ActionDeadline
+from bot.actions.feedback import ActionFeedback
+from bot.actions.handoff import HANDOFF_PAYLOAD, ActionHandoff
+from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
+from bot.actions.services import ActionServices
+from bot.deadlines import StartEvent, deadline_reply
+from core.settings import PROJECT_ROOT, load_settings
+from index import Answer, reply_text
+from submissions.unanswered import NOT_SURE, UNHELPFUL, UnansweredQuestions
+
+ACTION_MODULES = sorted(p.stem for p in (PROJECT_ROOT / "bot" / "actions").glob("*.py") if p.stem != "__init__")
+ANSWERED = "信访事项的办理期限是多久"
+UNKNOWN = "火星上可以种菠萝吗"
+CONFIDENT = Answer(ANSWERED, True, text="信访事项应当自受理之日起60日内办结。", citation="来源：《信访工作条例》第三十五条",
+                   related_questions=["办理期限可以延长吗？"], suggested_questions=["办理期限可以延长吗？"])
+NOT_SURE_ANSWER = Answer(UNKNOWN, False, suggested_questions=["人民建议怎么提？"])
+
+
+class PreparedKnowledge:
+    """Answers the questions it was given; "not sure" for every other."""
+
+    def __init__(self, *answers: Answer):
+        self._answers = {answer.query: answer for answer in answers}
+        self.asked: list[str] = []
+
+    def answer(self, text: str) -> Answer:
+        self.asked.append(text)
+        return self._answers.get(text, Answer(text, False))
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Iterator[ActionServices]:
+    cfg = load_settings({"DATA_DIR": str(tmp_path / "data")})
+    services = ActionServices(cfg, knowledge=PreparedKnowledge(CONFIDENT, NOT_SURE_ANSWER))
+    previous = action_services.install(services)
+    try:
+        yield services
+    finally:
+        action_services.install(previous)
+        store = services._store
+        if store is not None:
+            store.close()
+
+
+def tracker(text: str, *, slots: dict[str, Any] | None = None, earlier: list[str] = (), intent: str = "ask_question",
+            entities: list[dict[str, Any]] | None = None) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    events = [{"event": "user", "text": said, "parse_data": {"text": said}} for said in earlier]
+    events.append({"event": "user", "text": text, "parse_data": latest, "input_channel": "socketio"})
+    return Tracker("citizen-1", slots or {}, latest, events, False, None, None, "action_listen")
+
+
+def run(action, the_tracker: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, the_tracker, {}))
+    return dispatcher, events
+
+
+def recorded(services: ActionServices, count: int) -> list:
+    """The unanswered questions once ``count`` are stored (the recorder writes in the background)."""
+    now = datetime.now(timezone.utc)
+    deadline = time.monotonic() + 30  # only stops a hung recorder from hanging the test
+    while True:
+        found, _ = UnansweredQuestions(services.store()).questions(now - timedelta(hours=1), now + timedelta(hours=1))
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_importing_the_action_modules_loads_no_model_and_starts_no_thread(tmp_path: Path) -> None:
+    script = (
+        "import json, sys, threading\n"
+        "before = threading.active_count()\n"
+        f"for name in {ACTION_MODULES!r}:\n"
+        "    __import__('bot.actions.' + name)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers'))\n"
+        "print(json.dumps({'threads': threading.active_count() - before, 'heavy': heavy[:5]}))\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1",
+                                                "DATA_DIR": str(tmp_path)})
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    outcome = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert outcome == {"threads": 0, "heavy": []}
+    assert not any(tmp_path.iterdir())  # nothing created either (no database, no secret)
+
+
+def test_a_confident_answer_is_the_one_reply_with_its_source_and_buttons(installed: ActionServices) -> None:
+    dispatcher, events = run(ActionAnswerQuestion(), tracker(ANSWERED))
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["text"] == reply_text(CONFIDENT) and message["text"].endswith(CONFIDENT.citation)
+    assert [b["title"] for b in message["buttons"]] == ["办理期限可以延长吗？", *(b["title"] for b in FEEDBACK_BUTTONS)]
+    assert recorded(installed, 0) == []
+
+
+def test_not_sure_offers_topics_and_puts_the_question_in_the_staff_queue(installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker(UNKNOWN))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_not_sure"
+    assert [b["title"] for b in message["buttons"]] == ["人民建议怎么提？"]
+    [question] = recorded(installed, 1)
+    assert (question.question, question.reason, question.channel) == (UNKNOWN, NOT_SURE, "socketio")
+
+
+def test_unhelpful_feedback_records_the_question_it_was_about(installed: ActionServices) -> None:
+    feedback = tracker('/feedback{"helpful": "no"}', earlier=[ANSWERED], intent="feedback",
+                       entities=[{"entity": "helpful", "value": "no"}])
+    dispatcher, _ = run(ActionFeedback(), feedback)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_feedback_unhelpful"]
+    [question] = recorded(installed, 1)
+    assert (question.question, question.reason) == (ANSWERED, UNHELPFUL)
+    assert installed.knowledge.asked == [ANSWERED]
+
+
+def test_helpful_feedback_only_thanks(installed: ActionServices) -> None:
+    feedback = tracker('/feedback{"helpful": "yes"}', earlier=[ANSWERED], intent="feedback",
+                       entities=[{"entity": "helpful", "value": "yes"}])
+    dispatcher, _ = run(ActionFeedback(), feedback)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_feedback_helpful"]
+    assert installed.knowledge.asked == [] and recorded(installed, 0) == []
+
+
+def test_the_deadline_is_computed_from_the_slots_and_the_slots_cleared(installed: ActionServices) -> None:
+    slots = {"deadline_event": StartEvent.OPINION_RECEIVED.name, "deadline_start": "2024-03-01"}
+    dispatcher, events = run(ActionDeadline(), tracker("3月1日", slots=slots))
+    assert [m["text"] for m in dispatcher.messages] == [deadline_reply(StartEvent.OPINION_RECEIVED, date(2024, 3, 1))]
+    assert [(e["name"], e["value"]) for e in events] == [("deadline_event", None), ("deadline_start", None)]
+
+
+def test_a_request_for_a_person_gets_the_channels_and_the_handoff(installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionHandoff(), tracker("我要找人工客服", intent="request_human"))
+    assert dispatcher.messages[0]["response"] == "utter_human_channels"
+    assert dispatcher.messages[1]["custom"] == HANDOFF_PAYLOAD
+    assert installed.knowledge.asked == []
