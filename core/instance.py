@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Collection, Iterator, Mapping, Sequence
 
 from core import launcher
 from core.settings import PROJECT_ROOT, Settings, load_settings
@@ -84,10 +84,11 @@ class Instance:
 
 
 @contextmanager
-def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Instance]:
-    """Prepare (index, model), start every server and wait until all answer (and, with
-    ``WARM_STANDBY``, until every spare has loaded, so nothing is still loading when the caller
-    starts measuring); stop them on exit."""
+def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
+                     only: Collection[str] | None = None) -> Iterator[Instance]:
+    """Prepare (index, model), start every server (with ``only``, the servers of those names)
+    and wait until all answer (and, with ``WARM_STANDBY``, until every spare has loaded, so
+    nothing is still loading when the caller starts measuring); stop them on exit."""
     env = instance_environment(data_dir, extra_env)
     settings = load_settings(env)
     began = time.perf_counter()
@@ -95,7 +96,7 @@ def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None)
     prepared = time.perf_counter()
     log_path = data_dir / "servers.log"
     with open(log_path, "w", encoding="utf-8") as log_stream:
-        servers = launcher.supervisor_for(settings, model, env, log_stream)
+        servers = launcher.supervisor_for(settings, model, env, log_stream, only=only)
         try:
             servers.start()
             if not servers.wait_until_ready(launcher.STARTUP_TIMEOUT_SECONDS):

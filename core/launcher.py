@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import Collection, Mapping, TextIO
 
 from core.rasa_files import write_runtime_files
 from core.settings import PROJECT_ROOT, Settings, load_settings
@@ -104,10 +104,12 @@ def services(settings: Settings, model: Path) -> list[Service]:
     return found
 
 
-def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink: TextIO, colour: bool = False) -> Supervisor:
-    """The supervisor of every server of ``settings`` (not started yet)."""
-    return Supervisor(services(settings, model), child_environment(env), PROJECT_ROOT, sink, colour,
-                      warm_standby=settings.warm_standby)
+def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink: TextIO, colour: bool = False,
+                   only: Collection[str] | None = None) -> Supervisor:
+    """The supervisor of every server of ``settings`` (not started yet); with ``only``, of the
+    servers of those names alone (a test instance that borrows another instance's servers)."""
+    chosen = [service for service in services(settings, model) if only is None or service.name in only]
+    return Supervisor(chosen, child_environment(env), PROJECT_ROOT, sink, colour, warm_standby=settings.warm_standby)
 
 
 def run(settings: Settings) -> int:
