@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Collection, Iterator, Mapping, Sequence
 
 from core import launcher
 from core.settings import PROJECT_ROOT, Settings, load_settings
@@ -105,11 +105,12 @@ class Instance:
 
 @contextmanager
 def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
-                     several_instances: bool = False) -> Iterator[Instance]:
-    """Prepare (index, model), start every server and wait until all answer (and, with
-    ``WARM_STANDBY``, until every spare has loaded, so nothing is still loading when the caller
-    starts measuring); stop them on exit. ``several_instances``: as ``make cluster`` starts them
-    (:mod:`core.cluster`, nginx on RASA_PORT and ACTION_PORT)."""
+                     several_instances: bool = False, only: Collection[str] | None = None) -> Iterator[Instance]:
+    """Prepare (index, model), start every server (with ``only``, the servers of those names)
+    and wait until all answer (and, with ``WARM_STANDBY``, until every spare has loaded, so
+    nothing is still loading when the caller starts measuring); stop them on exit.
+    ``several_instances``: as ``make cluster`` starts them (:mod:`core.cluster`, nginx on
+    RASA_PORT and ACTION_PORT)."""
     from core import cluster
 
     sizes = load_settings({**os.environ, **(extra_env or {})})
@@ -122,11 +123,11 @@ def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
     model = launcher.prepare_in_child(env)  # as `make run` does: the model (if loaded) leaves with the child
     prepared = time.perf_counter()
     log_path = data_dir / "servers.log"
-    build_supervisor = cluster.supervisor_for if several_instances else launcher.supervisor_for
     startup_timeout = (cluster.startup_timeout_seconds(settings) if several_instances
                        else settings.startup_timeout_seconds)
     with open(log_path, "w", encoding="utf-8") as log_stream:
-        servers = build_supervisor(settings, model, env, log_stream)
+        servers = (cluster.supervisor_for(settings, model, env, log_stream) if several_instances
+                   else launcher.supervisor_for(settings, model, env, log_stream, only=only))
         try:
             servers.start()
             if not servers.wait_until_ready(startup_timeout):

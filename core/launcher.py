@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import Collection, Mapping, TextIO
 
 from core.rasa_files import write_runtime_files
 from core.settings import PROJECT_ROOT, Settings, load_settings
@@ -28,7 +28,6 @@ from core.supervisor import Service, Supervisor
 from core.training import ensure_model
 
 log = logging.getLogger("launcher")
-STARTUP_TIMEOUT_SECONDS = 300  # the default of STARTUP_TIMEOUT_SECONDS (core/settings.py)
 
 
 def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -130,9 +129,12 @@ def server_environment(settings: Settings, env: Mapping[str, str]) -> dict[str, 
     return {**child_environment(env), "TICKET_LOCK_LIFETIME": str(settings.lock_lifetime_seconds)}
 
 
-def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink: TextIO, colour: bool = False) -> Supervisor:
-    """The supervisor of every server of ``settings`` (not started yet)."""
-    return Supervisor(services(settings, model), server_environment(settings, env), PROJECT_ROOT, sink, colour,
+def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink: TextIO, colour: bool = False,
+                   only: Collection[str] | None = None) -> Supervisor:
+    """The supervisor of every server of ``settings`` (not started yet); with ``only``, of the
+    servers of those names alone (a test instance that borrows another instance's servers)."""
+    chosen = [service for service in services(settings, model) if only is None or service.name in only]
+    return Supervisor(chosen, server_environment(settings, env), PROJECT_ROOT, sink, colour,
                       warm_standby=settings.warm_standby)
 
 

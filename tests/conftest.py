@@ -6,12 +6,14 @@ from typing import Iterator
 import pytest
 
 from tests.support import shared_env
-from tests.support.stack import RunningAssistant, running_assistant
+from tests.support.stack import RunningAssistant, private_knowledge_env, running_assistant
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
     """The real assistant (Rasa server, action server, web service), started once per session
-    with the shared test settings of ``tests/support/shared_env.py``."""
-    with running_assistant(tmp_path_factory.mktemp("assistant"), shared_env.ENV) as running:
+    with the shared test settings of ``tests/support/shared_env.py``, on copies of the knowledge
+    base and its index (tests publish through the staff API: tests/staff/test_live_update.py)."""
+    knowledge_env = private_knowledge_env(tmp_path_factory.mktemp("assistant-knowledge"))
+    with running_assistant(tmp_path_factory.mktemp("assistant"), {**shared_env.ENV, **knowledge_env}) as running:
         yield running

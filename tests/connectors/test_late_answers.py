@@ -1,8 +1,9 @@
 """Answers later than the reply window, and long answers, go out through Tencent's messaging APIs.
 
-A dedicated assistant is started for this module with ``WECHAT_REPLY_TIMEOUT=0`` (every answer
-is "late", deterministically: no race with the machine's speed) and ``WECHAT_TEXT_MAX_BYTES=200``
-(the assistant's real answers are short, so a low limit makes them split). When a Redis server is
+A dedicated Rasa server is started for this module (its actions run on the suite's action
+server) with ``WECHAT_REPLY_TIMEOUT=0`` (every answer is "late", deterministically: no race with
+the machine's speed) and ``WECHAT_TEXT_MAX_BYTES=200`` (the assistant's real answers are short,
+so a low limit makes them split). When a Redis server is
 available it also runs with ``REDIS_URL``, so dedupe, options and the access token live in Redis.
 The answers arrive at the fake API hosts of ``fake_tencent_api.py``.
 """
@@ -20,7 +21,7 @@ from bot.connectors.options import options_from_buttons, render_options
 from bot.connectors.textparts import utf8_size
 from core.settings import PROJECT_ROOT
 from tests.support import shared_env
-from tests.support.stack import RunningAssistant, running_assistant
+from tests.support.stack import RunningAssistant, borrowed_actions_env, running_assistant
 
 from .conftest import user_turns
 from .fake_tencent_api import FakeTencentApi
@@ -38,12 +39,15 @@ def greeting_with_options() -> str:
 
 
 @pytest.fixture(scope="module")
-def late_assistant(tmp_path_factory: pytest.TempPathFactory, redis_server: str, wechat_api: FakeTencentApi,
-                   wecom_api: FakeTencentApi) -> Iterator[RunningAssistant]:
-    env = {**shared_env.ENV, "WECHAT_REPLY_TIMEOUT": "0", "WECHAT_TEXT_MAX_BYTES": str(PART_LIMIT)}
+def late_assistant(tmp_path_factory: pytest.TempPathFactory, assistant: RunningAssistant, redis_server: str,
+                   wechat_api: FakeTencentApi, wecom_api: FakeTencentApi) -> Iterator[RunningAssistant]:
+    """A Rasa server of its own (the channels' settings live there); its actions run on the
+    suite's action server, which does not read these settings."""
+    env = {**shared_env.ENV, **borrowed_actions_env(assistant),
+           "WECHAT_REPLY_TIMEOUT": "0", "WECHAT_TEXT_MAX_BYTES": str(PART_LIMIT)}
     if redis_server:
         env["REDIS_URL"] = redis_server.rsplit("/", 1)[0] + "/1"
-    with running_assistant(Path(tmp_path_factory.mktemp("late-assistant")), env) as running:
+    with running_assistant(Path(tmp_path_factory.mktemp("late-assistant")), env, only=("rasa",)) as running:
         yield running
 
 

@@ -203,7 +203,8 @@ def test_with_the_aes_key_set_a_plain_callback_is_refused(wechat: WeChatPeer, as
     assert user_turns(assistant.settings, f"wechat:{user}") == 0
 
 
-@pytest.mark.parametrize("offset", [-301, -3600 * 24 * 30, 301], ids=["5-minutes-old", "a-month-old", "future"])
+# 330, not 301: 301 s ahead is 300 s ahead (accepted) once the request has taken a second on a busy machine.
+@pytest.mark.parametrize("offset", [-301, -3600 * 24 * 30, 330], ids=["5-minutes-old", "a-month-old", "future"])
 def test_a_callback_outside_the_replay_window_is_refused(wechat: WeChatPeer, assistant: RunningAssistant,
                                                          offset: int) -> None:
     user = new_user_id()

@@ -7,7 +7,9 @@ again and again through the REST channel, answering whatever the assistant asks 
 connection, or the channel's apology): what a person in front of the widget does. Each server is
 killed the moment a citizen sends "确认". Then:
 
-* every server answers again within 10 s (the supervisor promotes its loaded spare);
+* every server answers again, served by the spare that had loaded before the kill (the
+  supervisor promoted it: no cold start; how long that took is printed, not asserted, since a
+  busy machine is no fault of the assistant);
 * every conversation that confirmed has exactly one record in the submissions database (none
   lost, none filed twice), every tracking number a citizen was shown is that record's, and no
   conversation that never confirmed has one;
@@ -28,7 +30,6 @@ from typing import Iterator
 import pytest
 
 from bot.connectors.rest import UNAVAILABLE
-from core.launcher import STARTUP_TIMEOUT_SECONDS
 from core.settings import load_settings
 from submissions import SubmissionStore
 from tests.hardening.hostile import Client, health_urls, is_up, post_rest
@@ -36,7 +37,7 @@ from tests.support.stack import RunningAssistant, new_sender
 
 pytestmark = pytest.mark.server
 CITIZENS = 4
-RECOVERY_SECONDS = 10
+RECOVERY_DEADLINE_SECONDS = 60  # only stops a server that never answers again from hanging the suite
 TRACKING = re.compile(r"JY\d{8}[A-Z0-9]{6}")
 PROBE = ("信访事项的办理期限是多久？", "60日")  # needs the Rasa server and the action server
 ANSWERS = [  # the answer whose keyword stands last in the reply wins
@@ -56,7 +57,7 @@ def supervised_assistant(assistant: RunningAssistant) -> Iterator[RunningAssista
     """The suite's assistant, with a loaded spare of each server while this module runs."""
     assistant.supervisor.set_warm_standby(True)
     try:
-        assert assistant.supervisor.wait_for_spares(STARTUP_TIMEOUT_SECONDS), assistant.logs()[-4000:]
+        assert assistant.supervisor.wait_for_spares(assistant.settings.startup_timeout_seconds), assistant.logs()[-4000:]
         yield assistant
     finally:
         assistant.supervisor.set_warm_standby(False)
@@ -153,17 +154,22 @@ def test_killing_each_server_mid_form_loses_and_duplicates_no_submission(supervi
     for thread in citizens:
         thread.start()
     recovery: dict[str, float] = {}
+    promoted: dict[str, tuple[int, int]] = {}  # server -> (pid of its loaded spare before the kill, pid after)
     probe = Client(assistant.rasa_url, timeout=5)
     try:
         for name in ("rasa", "actions", "web"):
             load.confirming.clear()
             assert load.confirming.wait(180), "no citizen reached the confirmation"
             time.sleep(random.uniform(0.0, 0.15))  # somewhere inside that turn
+            spare = assistant.supervisor.spare_pids()[name]
             os.kill(assistant.supervisor.pids()[name], signal.SIGKILL)  # kill -9
             killed = time.monotonic()
-            while not recovered(assistant, name, probe) and time.monotonic() - killed < 60:
+            deadline = killed + RECOVERY_DEADLINE_SECONDS
+            while not (serving := recovered(assistant, name, probe)) and time.monotonic() < deadline:
                 time.sleep(0.1)
+            assert serving, f"{name} did not serve again within {RECOVERY_DEADLINE_SECONDS} s"
             recovery[name] = time.monotonic() - killed
+            promoted[name] = (spare, assistant.supervisor.pids()[name])
             time.sleep(3)  # the citizens carry on
     finally:
         load.stop.set()
@@ -173,7 +179,7 @@ def test_killing_each_server_mid_form_loses_and_duplicates_no_submission(supervi
 
     print(f"recovery seconds: { {k: round(v, 2) for k, v in recovery.items()} }; replies: {dict(load.replies)}; "
           f"filings: {len(load.filings)}, confirmed: {sum(f.confirmed for f in load.filings)}")
-    assert all(seconds <= RECOVERY_SECONDS for seconds in recovery.values()), recovery
+    assert all(before == after for before, after in promoted.values()), promoted
     assert not [outcome for outcome in load.replies if outcome.startswith("empty")], load.replies
 
     store = SubmissionStore.from_settings(load_settings(assistant.env))

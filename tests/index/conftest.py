@@ -37,9 +37,23 @@ def kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoder) -> Settings:
     return load_settings()
 
 
-@pytest.fixture
-def built(kb: Settings) -> Settings:
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:
+    """The index of the fixture documents, built once per session with the settings ``kb``
+    gives; ``built`` copies it for each test (tests change their copy)."""
     from index import build_index
 
-    build_index(kb)
+    root = tmp_path_factory.mktemp("fixture-index")
+    shutil.copytree(FIXTURES, root / "knowledge")
+    environ = {name: value for name, value in os.environ.items() if name not in ("RETRIEVAL_THRESHOLD", "INDEX_KIND")}
+    cfg = load_settings({**environ, "DATA_DIR": str(root / "data"), "INDEX_DIR": str(root / "data" / "index"),
+                         "KNOWLEDGE_DIR": str(root / "knowledge")})
+    assert build_index(cfg).published
+    return cfg.index_dir
+
+
+@pytest.fixture
+def built(kb: Settings, fixture_index: Path) -> Settings:
+    """``kb`` with its index built (a copy of the session's: the same documents, settings and model)."""
+    shutil.copytree(fixture_index, kb.index_dir)
     return kb

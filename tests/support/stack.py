@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Collection, Iterator, Mapping
 
 from bot.connectors.rest import conversation_id
+from core.action_auth import action_server_secret
 from core.instance import REST_WEBHOOK_PATH, Instance, find_shared_dir, free_port, reply_text, started_instance
+from core.settings import load_settings
 
-__all__ = ["Conversation", "RunningAssistant", "free_port", "new_sender", "reply_text", "running_assistant",
-           "shared_dir"]
+__all__ = ["Conversation", "RunningAssistant", "borrowed_actions_env", "free_port", "new_sender", "private_knowledge_env",
+           "reply_text", "running_assistant", "shared_dir"]
 
 
 def shared_dir() -> Path:
@@ -41,16 +44,41 @@ class RunningAssistant(Instance):
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+def borrowed_actions_env(assistant: Instance) -> dict[str, str]:
+    """Settings for a stack that runs a Rasa server of its own but sends its actions to the
+    action server of ``assistant`` (start it with ``only=("rasa",)``): the action server does
+    not read the channel settings such a stack changes, and loading another one costs a minute
+    on a busy machine."""
+    return {"ACTION_PORT": str(assistant.settings.action_port),
+            "ACTION_SERVER_SECRET": action_server_secret(assistant.settings)}
+
+
+def private_knowledge_env(root: Path) -> dict[str, str]:
+    """Settings for a stack whose staff may publish: a copy of the knowledge base and of the
+    shared index under ``root`` (brought up to date first, as ``make run`` would, so the copy
+    only re-embeds what staff change), never the project's own ``knowledge/``."""
+    from core.launcher import prepare_index
+
+    shared = load_settings()
+    prepare_index(shared)
+    shutil.copytree(shared.knowledge_dir, root / "knowledge")
+    shutil.copytree(shared.index_dir, root / "index", ignore=shutil.ignore_patterns("build.lock", ".*"))
+    return {"KNOWLEDGE_DIR": str(root / "knowledge"), "INDEX_DIR": str(root / "index")}
+
+
 def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
 @contextmanager
-def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[RunningAssistant]:
+def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None,
+                      only: Collection[str] | None = None) -> Iterator[RunningAssistant]:
     """Without spares (``WARM_STANDBY=0``) unless ``extra_env`` asks for them: tests that do not
-    kill servers need not load each server twice."""
+    kill servers need not load each server twice. With ``only`` (server names), just those
+    servers start: a stack with settings of its own borrows the others from the suite's
+    assistant (see :func:`borrowed_actions_env`)."""
     env = {"LOG_LEVEL": "INFO", "WARM_STANDBY": "0", **(extra_env or {})}
-    with started_instance(data_dir, env) as instance:
+    with started_instance(data_dir, env, only) as instance:
         yield RunningAssistant(**vars(instance))
 
 
