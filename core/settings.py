@@ -182,6 +182,10 @@ class Settings:
     warm_standby: bool = True
     # The departments a case on the staff desk can be assigned to (DESK_DEPARTMENTS, comma-separated).
     desk_departments: tuple[str, ...] = DEFAULT_DESK_DEPARTMENTS
+    # Case notices (submissions/notices.py): older ones are never sent; how often the Rasa server
+    # looks for notices to send as WeChat/WeCom messages.
+    notice_max_age_days: float = 30.0
+    notice_poll_seconds: float = 15.0
 
     @property
     def action_server_url(self) -> str:
@@ -264,6 +268,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         action_retry_seconds=env.number("ACTION_RETRY_SECONDS", 20.0),
         warm_standby=env.flag("WARM_STANDBY", True),
         desk_departments=parse_departments(env.raw("DESK_DEPARTMENTS")),
+        notice_max_age_days=env.number("NOTICE_MAX_AGE_DAYS", 30.0),
+        notice_poll_seconds=env.number("NOTICE_POLL_SECONDS", 15.0),
     )
 
 
