@@ -15,6 +15,8 @@ changes:
 * The input channel is always ``rest`` (Rasa let the client choose it).
 * A turn that fails (or produces nothing) is answered with a short apology instead of ``[]``.
   Message texts never go to the log.
+* Notices of the conversation's cases (staff changed the status or replied) come first, each once
+  (:mod:`bot.connectors.notices`).
 * ``?stream=true`` gets the same messages in Rasa's streaming format (one JSON message per line),
   sent when the turn is complete.
 """
@@ -35,6 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.connectors import inbound
+from bot.connectors.notices import send_pending
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -94,10 +97,11 @@ def refusal(problem: inbound.InvalidInput) -> HTTPResponse:
     return response.json(problem.as_dict(), status=problem.status, dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
-def _as_client_sees_it(messages: List[Dict[Text, Any]], turn: RestTurn) -> List[Dict[Text, Any]]:
-    """The turn's messages, or the apology when it has none, addressed to the sender the client
-    sent (not the namespaced conversation id)."""
-    replies = messages or [{"recipient_id": turn.conversation_id, "text": UNAVAILABLE}]
+def _as_client_sees_it(messages: List[Dict[Text, Any]], turn: RestTurn, notices: int = 0) -> List[Dict[Text, Any]]:
+    """The turn's messages (after the ``notices`` first ones), or the apology when it has none,
+    addressed to the sender the client sent (not the namespaced conversation id)."""
+    apology = [{"recipient_id": turn.conversation_id, "text": UNAVAILABLE}] if len(messages) <= notices else []
+    replies = messages + apology
     return [{**m, "recipient_id": turn.sender} if m.get("recipient_id") == turn.conversation_id else m
             for m in replies]
 
@@ -124,6 +128,7 @@ class GuardedRestInput(RestInput):
             except inbound.InvalidInput as problem:
                 return refusal(problem)
             collector = CollectingOutputChannel()
+            notices = await send_pending(turn.conversation_id, collector)
             try:
                 await on_new_message(UserMessage(
                     turn.text, collector, turn.conversation_id, input_channel=self.name(), metadata=turn.metadata
@@ -132,7 +137,7 @@ class GuardedRestInput(RestInput):
                 logger.error("REST turn of %s timed out", turn.conversation_id)
             except Exception:
                 logger.exception("REST turn of %s failed", turn.conversation_id)
-            messages = _as_client_sees_it(collector.messages, turn)
+            messages = _as_client_sees_it(collector.messages, turn, notices)
             if bool_arg(request, "stream", default=False):  # Rasa's format: one JSON message per line
                 return response.text("".join(json.dumps(m) + "\n" for m in messages), content_type="text/event-stream")
             return response.json(messages)

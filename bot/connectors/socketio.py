@@ -15,6 +15,9 @@ route and replaces the two handlers that matter:
   A message that cannot be processed, or whose turn fails or produces nothing, is answered with
   an ``error_evt`` event ``{"code": ..., "message": ...}`` instead of being dropped silently.
 
+Notices of the session's cases (staff changed the status or replied) are sent before the answer to
+a message and when a widget resumes its session (:mod:`bot.connectors.notices`).
+
 Engine.IO refuses packets over ``MAX_REQUEST_BYTES`` (it closes that client's connection).
 
 Registered in credentials.yml by module path; ``name()`` stays ``socketio``, so the engine.io path
@@ -34,6 +37,7 @@ from sanic import Blueprint
 from socketio import AsyncServer
 
 from bot.connectors import inbound
+from bot.connectors.notices import send_pending
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -120,6 +124,8 @@ class PersistentSocketIOInput(SocketIOInput):
                 await join_session(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             logger.debug("socket %s uses session %s (requested: %s)", sid, session_id, requested)
+            if self.session_persistence and session_id == requested:  # a widget coming back
+                await send_pending(session_id, PersistentSocketIOOutput(sio, self.bot_message_evt, namespace))
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
@@ -151,12 +157,13 @@ class PersistentSocketIOInput(SocketIOInput):
                 await send_error(sid, problem.code)
                 return
             output_channel = PersistentSocketIOOutput(sio, self.bot_message_evt, namespace)
+            notices = await send_pending(sender_id, output_channel)
             message = UserMessage(text, output_channel, sender_id, input_channel=self.name(), metadata=metadata)
             try:
                 await on_new_message(message)
             except Exception:
                 logger.exception("socket.io turn of %s failed", sender_id)
-            if not output_channel.sent:
+            if output_channel.sent <= notices:
                 await send_error(sid, "unavailable")
 
         return blueprint
