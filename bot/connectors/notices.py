@@ -63,11 +63,12 @@ async def pending_texts(conversation_id: str) -> list[str]:
     return [notice.text for notice in notices]
 
 
-async def send_pending(conversation_id: str, output: OutputChannel) -> int:
-    """Send the conversation's undelivered notices through ``output``; returns how many."""
+async def send_pending(conversation_id: str, output: OutputChannel, recipient: Optional[str] = None) -> int:
+    """Send the conversation's undelivered notices through ``output`` (to ``recipient``, by
+    default the conversation itself); returns how many."""
     texts = await pending_texts(conversation_id)
     for text in texts:
-        await output.send_text_message(conversation_id, text)
+        await output.send_text_message(recipient or conversation_id, text)
     return len(texts)
 
 
