@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from submissions.models import CaseNoticeRow, SubmissionRow
 from submissions.workflow import Kind, Status
@@ -83,8 +84,8 @@ class PushJob:
 
     notice: Notice
     channel: str
-    conversation_id: str = ""  # e.g. ``wechat:<OpenID>``, decrypted
-    attempts: int = 0  # including this one
+    conversation_id: str  # e.g. ``wechat:<OpenID>``, decrypted
+    attempts: int  # including this one
 
     @property
     def user_id(self) -> str:
@@ -104,10 +105,11 @@ class CaseNotices:
         self._retry_base = retry_base_seconds
         self._claim = timedelta(seconds=claim_seconds)
 
-    def _unclaimed(self, now: datetime):  # type: ignore[no-untyped-def]
+    def _unclaimed(self, now: datetime) -> ColumnElement:
         return or_(CaseNoticeRow.claimed_until.is_(None), CaseNoticeRow.claimed_until < now)
 
-    def _sendable(self, now: datetime) -> list:  # type: ignore[type-arg]
+    def _sendable(self, now: datetime) -> list[ColumnElement]:
+        """Undelivered, not too old, not being sent by a poller."""
         return [CaseNoticeRow.delivered_at.is_(None), CaseNoticeRow.created_at >= now - self._max_age,
                 self._unclaimed(now)]
 

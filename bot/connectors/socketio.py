@@ -123,7 +123,7 @@ class PersistentSocketIOInput(SocketIOInput):
             output = PersistentSocketIOOutput(sio, self.bot_message_evt, namespace)
             earlier = filed_in[:MAX_FILED_SESSIONS] if isinstance(filed_in, list) else []
             sessions = [session_id] if resumed else []
-            sessions += [s for s in dict.fromkeys(earlier) if is_valid_session_id(s) and s != session_id]
+            sessions += list(dict.fromkeys(s for s in earlier if is_valid_session_id(s) and s != session_id))
             for filed_session in sessions:
                 await send_pending(filed_session, output, recipient=session_id)
 
