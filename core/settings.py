@@ -193,6 +193,10 @@ class Settings:
     # How long a conversation's lock (Rasa's ticket lock, in Redis with REDIS_URL) is held at most:
     # a turn left unfinished by a server that died blocks that conversation this long.
     lock_lifetime_seconds: int = 60
+    # Case notices (submissions/notices.py): older ones are never sent; how often the Rasa server
+    # looks for notices to send as WeChat/WeCom messages.
+    notice_max_age_days: float = 30.0
+    notice_poll_seconds: float = 15.0
 
     @property
     def action_server_url(self) -> str:
@@ -279,6 +283,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cluster_rasa=env.integer("CLUSTER_RASA", 2),
         cluster_actions=env.integer("CLUSTER_ACTIONS", 2),
         lock_lifetime_seconds=env.integer("LOCK_LIFETIME_SECONDS", 60),
+        notice_max_age_days=env.number("NOTICE_MAX_AGE_DAYS", 30.0),
+        notice_poll_seconds=env.number("NOTICE_POLL_SECONDS", 15.0),
     )
 
 

@@ -28,6 +28,7 @@ from submissions.masking import (
     redact_personal_data,
 )
 from submissions.models import StatusChangeRow, SubmissionRow
+from submissions.notices import REPLIED, STATUS_CHANGED, record_notice
 from submissions.service import SubmissionStore, _check_actor
 from submissions.timeutil import SHANGHAI, to_shanghai
 from submissions.tracking import normalize_tracking_number
@@ -278,7 +279,8 @@ class CaseDesk:
     def _change(self, tracking_number: str, actor: str, version: object, event: Optional[str], change: ChangeStep,
                 status_to: Optional[Status] = None) -> CaseView:
         """Check ``version``, apply ``change`` (column values and the history note, or
-        InvalidDeskInput), raise the version and write the history row, all in one transaction."""
+        InvalidDeskInput), raise the version and write the history row, all in one transaction;
+        a status change or a reply also writes the citizen's notice (:mod:`submissions.notices`)."""
         actor = _check_actor(actor)
         if isinstance(version, bool) or not isinstance(version, int):
             raise InvalidDeskInput("version", "缺少办件版本号（version）：请刷新办件后再操作。")
@@ -300,6 +302,8 @@ class CaseDesk:
             session.add(StatusChangeRow(submission_id=row.id, from_status=current.value,
                                         to_status=(status_to or current).value, changed_at=now, actor=actor,
                                         note=note, event=event))
+            if status_to is not None or event == REPLY:
+                record_notice(session, row, REPLIED if event == REPLY else STATUS_CHANGED, status_to or current, now)
         return self.open_case(tracking_number)
 
     def _row(self, session: Session, tracking_number: str, with_history: bool = False) -> SubmissionRow:

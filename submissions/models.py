@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -101,6 +102,9 @@ class SubmissionRow(Base):
     extension_reason = Column(Text, nullable=True)
     # Raised by every staff change; a change based on an older version is refused (409).
     version = Column(Integer, nullable=False, server_default="1", default=1)
+    # WeChat / WeCom only (migration 0005): the conversation id (``wechat:<OpenID>``) as a Fernet
+    # token, to send case notices as customer-service messages; NULL for every other channel.
+    recipient_enc = Column(Text, nullable=True)
 
     history = relationship(
         "StatusChangeRow",
@@ -133,6 +137,34 @@ class StatusChangeRow(Base):
 
     def __repr__(self) -> str:
         return f"<StatusChangeRow {self.from_status}->{self.to_status} by {self.actor}>"
+
+
+class CaseNoticeRow(Base):
+    """A change the citizen is to be told about (migration 0005): written with the staff change,
+    delivered on the citizen's channel (:mod:`submissions.notices`). Holds no personal data."""
+
+    __tablename__ = "case_notices"
+    __table_args__ = (
+        CheckConstraint("event IN ('status', 'reply')", name="event"),
+        Index("ix_case_notices_delivered_next", "delivered_at", "next_attempt_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    submission_id = Column(
+        Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    event = Column(String(16), nullable=False)  # the latest change: 'status' or 'reply'
+    status = Column(String(16), nullable=False)  # the case's status after it
+    # A reply was written by this change or by an earlier undelivered one it replaced.
+    replied = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    delivered_at = Column(UTCDateTime, nullable=True)
+    # Sending it as a WeChat/WeCom message: tries so far, when the next may start (NULL: not by
+    # message, it waits for the citizen's next message), who holds it until when, the last failure.
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at = Column(UTCDateTime, nullable=True)
+    claimed_until = Column(UTCDateTime, nullable=True)
+    last_error = Column(String(200), nullable=True)
 
 
 class LookupFailureRow(Base):

@@ -30,6 +30,7 @@ from submissions.errors import (
 from submissions.intake import NormalizedFields, fingerprint_text, normalize_submission
 from submissions.clocks import case_clocks, running_clock
 from submissions.masking import CONTROL_CHARACTERS, NOT_IN_ONE_LINE, log_safe, redact_personal_data
+from submissions.notices import PUSH_CHANNELS, STATUS_CHANGED, record_notice
 from submissions.models import AuditEventRow, LookupFailureRow, StatusChangeRow, SubmissionRow
 from submissions.protection import DataProtector, resolve_data_key
 from submissions.records import (
@@ -167,6 +168,10 @@ class SubmissionStore:
     def protector(self) -> DataProtector:
         return self._protector
 
+    def sender_hash(self, sender_id: str) -> str:
+        """The stored form of a conversation id (``SubmissionRow.sender_hash``)."""
+        return self._protector.keyed_hash(_SENDER, sender_id)
+
     # --- creating ------------------------------------------------------------------------------
 
     def create_submission(
@@ -254,6 +259,8 @@ class SubmissionStore:
             title=values.get("title"),
             content=values["content"],
             request=values.get("request"),
+            # Only where case notices are sent as messages (WeChat/WeCom) is the sender kept readable.
+            recipient_enc=protect.encrypt(sender_id) if channel in PUSH_CHANNELS else None,
         )
         row.history.append(
             StatusChangeRow(from_status=None, to_status=Status.SUBMITTED.value, changed_at=now, actor=SYSTEM_ACTOR)
@@ -443,6 +450,7 @@ class SubmissionStore:
                     note=note,
                 )
             )
+            record_notice(session, row, STATUS_CHANGED, target, now)
         log.info("submission %s: %s -> %s by %s", number, current.value, target.value, log_safe(actor))
         return StatusChange(current, target, now, actor, note)
 

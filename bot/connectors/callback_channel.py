@@ -3,7 +3,9 @@
 What both channels share lives here: size cap, verified and decrypted bodies read safely, stale
 and replayed callbacks refused, one conversation turn per callback however often it is retried, the answer given passively when the
 assistant replies within the window (``WECHAT_REPLY_TIMEOUT``) and otherwise sent afterwards
-through the platform's messaging API, buttons as numbered options, long answers split.
+through the platform's messaging API, buttons as numbered options, long answers split, case
+notices sent at once through the API by a background poller (and, when that cannot reach the
+citizen, before the answer to their next message; :mod:`bot.connectors.notices`).
 A channel subclass supplies only the platform specifics (signatures and crypto, message parsing,
 reply XML, the send API).
 """
@@ -28,6 +30,7 @@ from submissions.masking import log_safe, pseudonym
 
 from .kvstore import open_store
 from .ledger import CallbackLedger
+from .notices import NoticePusher, send_pending
 from .options import OptionMemory
 from .outgoing import Outgoing, compose
 from .replay import ReplayGuard
@@ -135,6 +138,7 @@ class CallbackChannel(InputChannel):
         self._background: set[asyncio.Task[Any]] = set()
         # Answers to one citizen go out through the API one at a time, in the order of the turns.
         self._deliveries: dict[str, _UserDeliveries] = {}
+        self.notice_pusher = NoticePusher(self.name(), self.send_text, settings.notice_poll_seconds)
         problem = self.configuration_problem()
         if problem:
             log.warning("%s channel not active: %s", self.name(), problem)
@@ -211,8 +215,14 @@ class CallbackChannel(InputChannel):
                 log.exception("%s callback failed", self.name())
                 return response.text("服务器内部错误", status=500)
 
+        @channel.listener("after_server_start")
+        async def start_notices(*_: Any) -> None:
+            if not self.configuration_problem():
+                self.notice_pusher.start()
+
         @channel.listener("after_server_stop")
         async def close(*_: Any) -> None:
+            await self.notice_pusher.stop()
             await self.close()
 
         return channel
@@ -298,14 +308,16 @@ class CallbackChannel(InputChannel):
     async def _run_turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], inbound: Inbound,
                         text: str) -> Outgoing:
         collector = CollectingOutputChannel()
+        conversation = f"{self.name()}:{inbound.user_id}"
+        notices = await send_pending(conversation, collector)
         try:
             await on_new_message(UserMessage(
-                text, collector, sender_id=f"{self.name()}:{inbound.user_id}", input_channel=self.name(),
+                text, collector, sender_id=conversation, input_channel=self.name(),
                 message_id=f"{self.name()}:{inbound.callback_key}",
             ))
         except Exception:  # noqa: BLE001 - the citizen gets an apology instead of silence
             log.exception("%s conversation turn failed", self.name())
-            return Outgoing(text=APOLOGY_REPLY)
+            return compose([*collector.messages[:notices], {"text": APOLOGY_REPLY}])
         return compose(collector.messages)
 
     async def _reply_now(self, inbound: Inbound, outgoing: Outgoing) -> str:

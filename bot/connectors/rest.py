@@ -18,6 +18,8 @@ changes:
   the turn running twice (:mod:`bot.retried_messages`; ``make cluster`` behind nginx).
 * A turn that fails (or produces nothing) is answered with a short apology instead of ``[]``.
   Message texts never go to the log.
+* Notices of the conversation's cases (staff changed the status or replied) come first, each once
+  (:mod:`bot.connectors.notices`).
 * ``?stream=true`` gets the same messages in Rasa's streaming format (one JSON message per line),
   sent when the turn is complete.
 """
@@ -39,6 +41,7 @@ from sanic.response import HTTPResponse
 
 from bot.connectors import inbound
 from bot.retried_messages import ClientIdentifiedMessage
+from bot.connectors.notices import send_pending
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -100,10 +103,11 @@ def refusal(problem: inbound.InvalidInput) -> HTTPResponse:
     return response.json(problem.as_dict(), status=problem.status, dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
-def _as_client_sees_it(messages: List[Dict[Text, Any]], turn: RestTurn) -> List[Dict[Text, Any]]:
-    """The turn's messages, or the apology when it has none, addressed to the sender the client
-    sent (not the namespaced conversation id)."""
-    replies = messages or [{"recipient_id": turn.conversation_id, "text": UNAVAILABLE}]
+def _as_client_sees_it(messages: List[Dict[Text, Any]], turn: RestTurn, notices: int = 0) -> List[Dict[Text, Any]]:
+    """The turn's messages (after the ``notices`` first ones), or the apology when it has none,
+    addressed to the sender the client sent (not the namespaced conversation id)."""
+    apology = [{"recipient_id": turn.conversation_id, "text": UNAVAILABLE}] if len(messages) <= notices else []
+    replies = messages + apology
     return [{**m, "recipient_id": turn.sender} if m.get("recipient_id") == turn.conversation_id else m
             for m in replies]
 
@@ -130,6 +134,7 @@ class GuardedRestInput(RestInput):
             except inbound.InvalidInput as problem:
                 return refusal(problem)
             collector = CollectingOutputChannel()
+            notices = await send_pending(turn.conversation_id, collector)
             try:
                 message_class = ClientIdentifiedMessage if turn.message_id else UserMessage
                 await on_new_message(message_class(
@@ -140,7 +145,7 @@ class GuardedRestInput(RestInput):
                 logger.error("REST turn of %s timed out", turn.conversation_id)
             except Exception:
                 logger.exception("REST turn of %s failed", turn.conversation_id)
-            messages = _as_client_sees_it(collector.messages, turn)
+            messages = _as_client_sees_it(collector.messages, turn, notices)
             if bool_arg(request, "stream", default=False):  # Rasa's format: one JSON message per line
                 return response.text("".join(json.dumps(m) + "\n" for m in messages), content_type="text/event-stream")
             return response.json(messages)

@@ -15,6 +15,11 @@ route and replaces the two handlers that matter:
   A message that cannot be processed, or whose turn fails or produces nothing, is answered with
   an ``error_evt`` event ``{"code": ..., "message": ...}`` instead of being dropped silently.
 
+Notices of the session's cases (staff changed the status or replied) are sent before the answer to
+a message and when a widget resumes its session; a ``session_request`` may also name, as
+``filed_in``, up to 10 earlier sessions of the same widget in which it filed something (it keeps
+them beside 我的办件), whose notices are then sent to the new session (:mod:`bot.connectors.notices`).
+
 Engine.IO refuses packets over ``MAX_REQUEST_BYTES`` (it closes that client's connection).
 
 Registered in credentials.yml by module path; ``name()`` stays ``socketio``, so the engine.io path
@@ -34,12 +39,14 @@ from sanic import Blueprint
 from socketio import AsyncServer
 
 from bot.connectors import inbound
+from bot.connectors.notices import send_pending
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
 
 # Session ids are issued by the server as uuid4().hex; only that shape is accepted back.
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+MAX_FILED_SESSIONS = 10  # earlier sessions a session_request may name for their case notices
 ERROR_EVENT = "error_evt"
 ERRORS = {
     **inbound.MESSAGES,
@@ -111,6 +118,15 @@ class PersistentSocketIOInput(SocketIOInput):
             if session_id not in sio.rooms(sid, namespace=namespace):
                 await sio.enter_room(sid, session_id, namespace=namespace)
 
+        async def send_notices(session_id: Text, resumed: bool, filed_in: Any) -> None:
+            """The notices of a resumed session and of the earlier sessions the widget filed in."""
+            output = PersistentSocketIOOutput(sio, self.bot_message_evt, namespace)
+            earlier = filed_in[:MAX_FILED_SESSIONS] if isinstance(filed_in, list) else []
+            sessions = [session_id] if resumed else []
+            sessions += list(dict.fromkeys(s for s in earlier if is_valid_session_id(s) and s != session_id))
+            for filed_session in sessions:
+                await send_pending(filed_session, output, recipient=session_id)
+
         # Registering again for the same event replaces Rasa's handler.
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any = None, *_extra: Any) -> None:
@@ -120,6 +136,9 @@ class PersistentSocketIOInput(SocketIOInput):
                 await join_session(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             logger.debug("socket %s uses session %s (requested: %s)", sid, session_id, requested)
+            if self.session_persistence:
+                await send_notices(session_id, resumed=session_id == requested,
+                                   filed_in=data.get("filed_in") if isinstance(data, dict) else None)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
@@ -151,12 +170,13 @@ class PersistentSocketIOInput(SocketIOInput):
                 await send_error(sid, problem.code)
                 return
             output_channel = PersistentSocketIOOutput(sio, self.bot_message_evt, namespace)
+            notices = await send_pending(sender_id, output_channel)
             message = UserMessage(text, output_channel, sender_id, input_channel=self.name(), metadata=metadata)
             try:
                 await on_new_message(message)
             except Exception:
                 logger.exception("socket.io turn of %s failed", sender_id)
-            if not output_channel.sent:
+            if output_channel.sent <= notices:
                 await send_error(sid, "unavailable")
 
         return blueprint

@@ -2,7 +2,8 @@
 
 It issues access tokens for the configured credentials only, accepts text messages only with a
 token it issued (and within Tencent's 2048-byte text limit, like the real hosts: errcode 45002),
-and records every message so tests can wait for what a citizen received.
+and records every message so tests can wait for what a citizen received. A test can make it
+refuse every message to one user (Tencent's 48-hour window).
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class FakeTencentApi:
         self._issued: set[str] = set()
         self._serial = itertools.count(1)
         self._revoke_next_call = False
+        self._refusals: dict[str, dict[str, Any]] = {}
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -79,6 +81,7 @@ class FakeTencentApi:
             problem = self._problem(payload)
             if problem:
                 self.rejected.append(payload)
+                self._changed.notify_all()
                 return web.json_response(problem)
             self.sent.append(payload)
             self._changed.notify_all()
@@ -87,6 +90,8 @@ class FakeTencentApi:
     def _problem(self, payload: Any) -> dict[str, Any] | None:
         if not isinstance(payload, dict) or payload.get("msgtype") != "text" or not payload.get("touser"):
             return {"errcode": 47001, "errmsg": "data format error"}
+        if payload["touser"] in self._refusals:
+            return self._refusals[payload["touser"]]
         if self.agent_id is not None and payload.get("agentid") != self.agent_id:
             return {"errcode": 40056, "errmsg": "invalid agentid"}
         content = (payload.get("text") or {}).get("content")
@@ -127,6 +132,19 @@ class FakeTencentApi:
         """The next send is refused with 40001 (token invalidated), as after a refresh elsewhere."""
         with self._changed:
             self._revoke_next_call = True
+
+    def refuse(self, user: str, errcode: int, errmsg: str) -> None:
+        """Every message to ``user`` is refused with ``errcode`` (45015: the 48-hour window is closed)."""
+        with self._changed:
+            self._refusals[user] = {"errcode": errcode, "errmsg": errmsg}
+
+    def wait_for_refusal(self, user: str, fragment: str, timeout: float = 90) -> None:
+        """Until a refused text to ``user`` contains ``fragment`` (the timeout is a safety net)."""
+        def refused() -> bool:
+            return any(p.get("touser") == user and fragment in (p.get("text") or {}).get("content", "")
+                       for p in self.rejected)
+        with self._changed:
+            assert self._changed.wait_for(refused, timeout), f"nothing containing {fragment!r} was refused to {user}"
 
     def texts_to(self, user: str) -> list[str]:
         with self._changed:

@@ -24,4 +24,6 @@ ENV = {
     "WECOM_TOKEN": "test-wecom-token",
     "WECOM_AES_KEY": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg",
     "WECOM_API_BASE": f"http://127.0.0.1:{FAKE_WECOM_API_PORT}",
+    # Case notices for WeChat/WeCom are looked for every second (the tests wait for them).
+    "NOTICE_POLL_SECONDS": "1",
 }

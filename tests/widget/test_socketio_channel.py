@@ -94,3 +94,18 @@ async def test_handoff_custom_payload_reaches_the_client_as_data(assistant: Runn
         assert "12345" in texts
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("filed_in", ["0" * 32, [{"a": 1}, ["b"], 7, None, "not-a-session"], ["f" * 32] * 1000, {"x": 1}])
+async def test_a_malformed_filed_in_list_is_ignored_and_the_session_still_works(assistant: RunningAssistant, filed_in):
+    """``filed_in`` (earlier sessions whose case notices the widget wants) comes from the client:
+    anything but a list of session ids is ignored, and a long list is cut."""
+    client = await PollingClient().connect(assistant.rasa_url)
+    try:
+        await client.emit("session_request", {"session_id": None, "filed_in": filed_in})
+        session_id = (await client.until(is_event("session_confirm")))[-1][1]
+        assert SESSION_ID.match(session_id)
+        await client.emit("user_uttered", {"message": "你好", "session_id": session_id})
+        await client.until(has_text("您好"))
+    finally:
+        await client.close()

@@ -65,6 +65,7 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
       server: config.server,
       socketPath: config.socketPath,
       sessionId: store.sessionId,
+      filedIn: () => savedCases.sessions,
       onSession: (id, previous) => {
         store.setSessionId(id);
         if (previous && store.items.length > 0) {
@@ -84,6 +85,7 @@ export function startWidget({ scriptElement, scriptUrl, globalConfig, stylesheet
         store.add({ role: "bot", text: message.text, quickReplies: message.quickReplies });
         const filed = receiptTrackingNumber(message.text);
         if (filed && savedCases.add(filed)) view.showSavedCases(savedCases.numbers);
+        if (filed) savedCases.addSession(session.sessionId);
       },
       onStatus: (state, detail) => {
         connected = state === "connected";

@@ -27,17 +27,19 @@ export function normaliseBotMessage(payload) {
 export class RasaSession {
   /**
    * @param {object} options server, socketPath, sessionId (stored, may be null), and callbacks:
-   *   onSession(id, previousId), onMessage(message), onStatus(state, detail), onError({code, message})
+   *   onSession(id, previousId), onMessage(message), onStatus(state, detail), onError({code, message});
+   *   filedIn() gives the earlier sessions something was filed in (their case notices are wanted too)
    */
-  constructor({ server, socketPath, sessionId, onSession, onMessage, onStatus, onError }) {
+  constructor({ server, socketPath, sessionId, filedIn, onSession, onMessage, onStatus, onError }) {
     this.sessionId = sessionId || null;
+    this.filedIn = filedIn || (() => []);
     this.ready = false;
     this.outbox = [];
     this.callbacks = { onSession, onMessage, onStatus, onError };
     this.socket = new SocketIOClient(server, { path: socketPath });
     this.socket.onState((state, detail) => {
       if (state !== "connected") this.ready = false;
-      if (state === "connected") this.socket.emit("session_request", { session_id: this.sessionId });
+      if (state === "connected") this.requestSession();
       onStatus(state, detail);
     });
     this.socket.on("session_confirm", (id) => this.confirm(id));
@@ -70,7 +72,11 @@ export class RasaSession {
     this.sessionId = null;
     this.ready = false; // messages wait for the new session's confirmation
     this.outbox = [];
-    if (wasReady) this.socket.emit("session_request", { session_id: null });
+    if (wasReady) this.requestSession();
+  }
+
+  requestSession() {
+    this.socket.emit("session_request", { session_id: this.sessionId, filed_in: this.filedIn() });
   }
 
   queue(text) {
