@@ -29,7 +29,7 @@ from submissions.masking import (
 )
 from submissions.models import StatusChangeRow, SubmissionRow
 from submissions.notices import REPLIED, STATUS_CHANGED, record_notice
-from submissions.service import SubmissionStore, _check_actor
+from submissions.service import SubmissionStore, check_actor
 from submissions.timeutil import SHANGHAI, to_shanghai
 from submissions.tracking import normalize_tracking_number
 from submissions.validation import SHANGHAI_DISTRICTS, validate_district
@@ -281,7 +281,7 @@ class CaseDesk:
         """Check ``version``, apply ``change`` (column values and the history note, or
         InvalidDeskInput), raise the version and write the history row, all in one transaction;
         a status change or a reply also writes the citizen's notice (:mod:`submissions.notices`)."""
-        actor = _check_actor(actor)
+        actor = check_actor(actor)
         if isinstance(version, bool) or not isinstance(version, int):
             raise InvalidDeskInput("version", "缺少办件版本号（version）：请刷新办件后再操作。")
         now = self._store.now()

@@ -67,7 +67,7 @@ _NEVER_A_NUMBER = "XX00000000------"
 _NEVER_A_HASH = "0" * 64
 
 
-def _check_actor(actor: str) -> str:
+def check_actor(actor: str) -> str:
     cleaned = " ".join((actor or "").split())
     if not cleaned or len(cleaned) > ACTOR_MAX:
         raise ValueError(f"actor (staff name) must be 1–{ACTOR_MAX} characters")
@@ -411,7 +411,7 @@ class SubmissionStore:
         ConcurrentUpdate (someone changed it meanwhile), UnknownValue, ValueError.
         """
         target = new_status if isinstance(new_status, Status) else parse_status(new_status)
-        actor = _check_actor(actor)
+        actor = check_actor(actor)
         note = (note or "").strip() or None
         if note and len(note) > NOTE_MAX:
             raise ValueError(f"note must be at most {NOTE_MAX} characters")
@@ -557,7 +557,7 @@ class SubmissionStore:
     def record_audit_event(self, actor: str, action: str, detail: str = "") -> None:
         """Write an audit entry (committed before the audited data is shown)."""
         with self._sessions.begin() as session:
-            session.add(AuditEventRow(at=self._now(), actor=_check_actor(actor), action=action[:32], detail=detail))
+            session.add(AuditEventRow(at=self._now(), actor=check_actor(actor), action=action[:32], detail=detail))
         log.info("audit: %s by %s (%s)", log_safe(action), log_safe(actor), log_safe(detail))
 
     def audit_events(self, limit: int = 100) -> list[AuditEvent]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from submissions.masking import CONTROL_CHARACTERS, log_safe, redact_personal_data
 from submissions.models import AuditEventRow
 from submissions.models import UnansweredQuestionRow as Row
-from submissions.service import CHANNEL_PATTERN, SubmissionStore, _check_actor
+from submissions.service import CHANNEL_PATTERN, SubmissionStore, check_actor
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class UnansweredQuestions:
     def resolve(self, ids: list[int], actor: str, detail: str) -> int:
         """Mark the open questions ``ids`` 已处理, with an audit entry in the same transaction.
         Returns how many were still open."""
-        actor = _check_actor(actor)
+        actor = check_actor(actor)
         now = self._store.now()
         with self._store.session() as session, session.begin():
             changed = session.execute(

@@ -114,6 +114,18 @@ async def read_json(request: web.Request, limit: int) -> dict[str, Any]:
     return data
 
 
+def query_params(request: web.Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters, each at most once and all known; else 400."""
+    query = request.query
+    for name in query:
+        if name not in allowed:
+            choices = f"可用的参数：{'、'.join(allowed)}。" if allowed else "此接口不接受查询参数。"
+            raise ApiError(400, "bad_parameter", f"不认识的参数 {name[:40]}，{choices}")
+        if len(query.getall(name)) > 1:
+            raise ApiError(400, "bad_parameter", f"参数 {name} 只能给出一次。")
+    return {name: query[name].strip() for name in query}
+
+
 def text_field(data: dict[str, Any], name: str, max_chars: int, required: bool = False,
                one_line: bool = False) -> str:
     value = data.get(name)

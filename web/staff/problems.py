@@ -36,7 +36,7 @@ from submissions.workflow import Kind, parse_kind
 from web.app import KNOWLEDGE_KEY, SETTINGS_KEY
 
 from .console import staff_page
-from .http import STAFF_NAME, ApiError, json_response, staff_only
+from .http import STAFF_NAME, ApiError, json_response, query_params, staff_only
 
 ANALYSIS_KEY = web.AppKey("problem_analysis", ProblemAnalysis)
 _ONE_AT_A_TIME_KEY = web.AppKey("problem_analysis_slot", asyncio.Semaphore)
@@ -51,18 +51,6 @@ _FILTERS = ("kind", "district")
 def _this_month() -> tuple[int, int]:
     now = to_shanghai(datetime.now(timezone.utc))
     return now.year, now.month
-
-
-def _query(request: web.Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    """The query parameters, each at most once and all known; else 400."""
-    query = request.query
-    for name in query:
-        if name not in allowed:
-            choices = f"可用的参数：{'、'.join(allowed)}。" if allowed else "此接口不接受查询参数。"
-            raise ApiError(400, "bad_parameter", f"不认识的参数 {name[:40]}，{choices}")
-        if len(query.getall(name)) > 1:
-            raise ApiError(400, "bad_parameter", f"参数 {name} 只能给出一次。")
-    return {name: query[name].strip() for name in query}
 
 
 def _month(params: dict[str, str], name: str) -> tuple[int, int]:
@@ -113,14 +101,14 @@ async def _run(request: web.Request, work, *args):
 
 @staff_only
 async def groups(request: web.Request) -> web.Response:
-    params = _query(request, ("month", *_FILTERS))
+    params = query_params(request, ("month", *_FILTERS))
     month, kind, district = _month(params, "month"), _kind(params), _district(params)
     report = await _run(request, request.app[ANALYSIS_KEY].groups, month, kind, district)
     return json_response({**report.as_json(), "kind": kind.value if kind else None, "district": district})
 
 
 def _summary_params(request: web.Request):
-    params = _query(request, ("months", "until", *_FILTERS))
+    params = query_params(request, ("months", "until", *_FILTERS))
     return _month(params, "until"), _months(params), _kind(params), _district(params)
 
 
@@ -162,7 +150,7 @@ async def summary_csv(request: web.Request) -> web.Response:
 
 @staff_only
 async def duplicates(request: web.Request) -> web.Response:
-    _query(request, ())
+    query_params(request, ())
     raw = request.match_info["number"]
     number = normalize_tracking_number(raw)
     if number is None:

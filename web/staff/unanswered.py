@@ -22,8 +22,8 @@ from insights.unanswered import question_groups
 from submissions.unanswered import UnansweredQuestions
 
 from .console import staff_page
-from .http import STAFF_NAME, ApiError, json_response, read_json, staff_only
-from .problems import ANALYSIS_KEY, _query
+from .http import STAFF_NAME, ApiError, json_response, query_params, read_json, staff_only
+from .problems import ANALYSIS_KEY
 
 _ONE_AT_A_TIME_KEY = web.AppKey("unanswered_slot", asyncio.Semaphore)
 DEFAULT_DAYS, MAX_DAYS = 30, 365
@@ -67,7 +67,7 @@ def _groups_blocking(request: web.Request, days: int, resolved: bool) -> dict:
 
 @staff_only
 async def groups(request: web.Request) -> web.Response:
-    params = _query(request, ("days", "state"))
+    params = query_params(request, ("days", "state"))
     days, resolved = _days(params), _state(params)
     async with request.app[_ONE_AT_A_TIME_KEY]:
         report = await asyncio.to_thread(_groups_blocking, request, days, resolved)
@@ -93,7 +93,7 @@ def _label(value: object) -> str:
 
 @staff_only
 async def resolve(request: web.Request) -> web.Response:
-    _query(request, ())
+    query_params(request, ())
     data = await read_json(request, 64 * 1024)
     unknown = sorted(set(data) - {"ids", "label"})
     if unknown:
