@@ -105,7 +105,7 @@ class Instance:
 
 @contextmanager
 def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
-                     several_instances: bool = False, only: Collection[str] | None = None) -> Iterator[Instance]:
+                     *, several_instances: bool = False, only: Collection[str] | None = None) -> Iterator[Instance]:
     """Prepare (index, model), start every server (with ``only``, the servers of those names)
     and wait until all answer (and, with ``WARM_STANDBY``, until every spare has loaded, so
     nothing is still loading when the caller starts measuring); stop them on exit.

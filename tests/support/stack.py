@@ -78,7 +78,7 @@ def running_assistant(data_dir: Path, extra_env: Mapping[str, str] | None = None
     servers start: a stack with settings of its own borrows the others from the suite's
     assistant (see :func:`borrowed_actions_env`)."""
     env = {"LOG_LEVEL": "INFO", "WARM_STANDBY": "0", **(extra_env or {})}
-    with started_instance(data_dir, env, only) as instance:
+    with started_instance(data_dir, env, only=only) as instance:
         yield RunningAssistant(**vars(instance))
 
 
