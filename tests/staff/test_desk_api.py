@@ -81,6 +81,7 @@ async def test_list_and_open_are_masked_and_filtered(desk_client, cfg):
     ("kind=投诉", "kind", "未知的类型"), ("status=done", "status", "未知的状态"),
     ("from=2026/03/01", "from", "YYYY-MM-DD"), ("from=2026-03-02&to=2026-03-01", "from", "起始日期不能晚于"),
     ("overdue=maybe", "overdue", "overdue"), ("district=火星区", "district", "不是上海市的区"), ("page=0", "page", "页码"), ("per_page=abc", "page", "整数"),
+    ("distrct=静安区", "distrct", "不认识的参数"),
 ])
 async def test_bad_list_filters_are_refused_in_chinese(desk_client, query, field, message):
     response = await desk_client.get(f"/api/desk/cases?{query}", headers=auth())

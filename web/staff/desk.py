@@ -159,9 +159,18 @@ async def departments(request: web.Request) -> web.Response:
     return json_response({"departments": list(request.app[SETTINGS_KEY].desk_departments)})
 
 
+# The case list's filters (submissions.desk.parse_filter) and paging; anything else is a mistake
+# (a misspelt filter would otherwise list every case as if it had been applied).
+LIST_PARAMETERS = ("kind", "status", "district", "from", "to", "overdue", "page", "per_page")
+
+
 @staff_only
 async def list_cases(request: web.Request) -> web.Response:
     query = request.query
+    unknown = next((name for name in query if name not in LIST_PARAMETERS), None)
+    if unknown is not None:
+        raise ApiError(422, "invalid_input", f"不认识的参数 {unknown[:40]}，可用的参数：{'、'.join(LIST_PARAMETERS)}。",
+                       field=unknown[:40])
     try:
         page, per_page = int(query.get("page", "1")), int(query.get("per_page", "20"))
     except ValueError as exc:
