@@ -1,6 +1,6 @@
 """One process holds the embedding model: the action server.
 
-The assistant is started the way ``make run`` starts it (``python -m core.launcher run``), on a
+The assistant is started the way ``make run`` starts it (``python -m launch.launcher run``), on a
 small knowledge base whose index does not exist yet, so the preparation has to build it with the
 model. Then the staff console's try-a-question search, the unanswered-questions grouping and the
 recurring-problems grouping are used through the web service, and every process's memory map is
@@ -24,12 +24,12 @@ from typing import Any, Iterator
 import pytest
 
 from benchmarks.servers import listening_pid
-from core.instance import REST_WEBHOOK_PATH, free_port, reply_text
-from core.launcher import child_environment
-from core.model_client import ENCODE_PATH
 from core.settings import PROJECT_ROOT, Settings, load_settings
+from index.model_client import ENCODE_PATH
+from launch.launcher import child_environment
 from tests.insights.test_unanswered_api import DOGS, seed
 from tests.staff.support import SAMPLE_DOCUMENTS, TOKEN, staff_env
+from tests.support.instance import REST_WEBHOOK_PATH, free_port, reply_text
 
 pytestmark = pytest.mark.server
 
@@ -80,7 +80,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
     assert not (settings.index_dir / "CURRENT").exists()  # the preparation must build the index
     log_path = root / "launcher.log"
     with open(log_path, "w", encoding="utf-8") as log_stream:
-        process = subprocess.Popen([sys.executable, "-m", "core.launcher", "run"], cwd=PROJECT_ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "launch.launcher", "run"], cwd=PROJECT_ROOT,
                                    env=child_environment(env), stdout=log_stream, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     running = Launched(process, settings, log_path)
