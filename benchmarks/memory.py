@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import psutil
 
 from benchmarks.servers import MIB, listening_pid, tree_rss_bytes
 from core.settings import PROJECT_ROOT, load_settings
+from launch.supervisor import stop_launcher
 from tests.support.instance import REST_WEBHOOK_PATH, free_port
 
 START_DEADLINE_SECONDS = 900  # the servers' start-up, and again for the preparation
@@ -99,12 +99,7 @@ def measure(rebuild: bool, standby: bool) -> dict[str, Any]:
                     "resident_mib": {name: round(value, 0) for name, value in resident.items()},
                     "total_mib": round(sum(resident.values()), 0)}
         finally:
-            launcher.send_signal(signal.SIGTERM)
-            try:
-                launcher.wait(120)
-            except subprocess.TimeoutExpired:
-                os.killpg(launcher.pid, signal.SIGKILL)
-                launcher.wait(30)
+            stop_launcher(launcher)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from benchmarks.servers import listening_pid
 from core.settings import PROJECT_ROOT, Settings, load_settings
 from index.model_client import ENCODE_PATH
 from launch.launcher import child_environment
+from launch.supervisor import stop_launcher
 from tests.insights.test_unanswered_api import DOGS, seed
 from tests.staff.support import SAMPLE_DOCUMENTS, TOKEN, staff_env
 from tests.support.instance import REST_WEBHOOK_PATH, free_port, reply_text
@@ -92,12 +92,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
             time.sleep(1)
         yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(120)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(30)
+        stop_launcher(process)
 
 
 def test_only_the_action_server_holds_the_model(launched: Launched) -> None:
