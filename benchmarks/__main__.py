@@ -31,8 +31,8 @@ from benchmarks.report import render, write_json
 from benchmarks.retrieval import RetrievalFigures, measure_retrieval
 from benchmarks.servers import ResourceSampler, listening_pid
 from benchmarks.summary import LoadSummary, summarize_run
-from core.instance import started_instance
 from core.settings import PROJECT_ROOT, load_settings
+from tests.support.instance import started_instance
 
 log = logging.getLogger("bench")
 DEFAULT_JSON = PROJECT_ROOT / "var" / "bench" / "latest.json"

@@ -24,9 +24,9 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.assistant import send_message
-from core.instance import reply_text, started_instance
-from index.evaluate import EvalSet, fact_missing, load_eval_set
 from index.cli import DEFAULT_EVAL_FILE
+from index.evaluate import EvalSet, fact_missing, load_eval_set
+from tests.support.instance import reply_text, started_instance
 
 SOURCE_MARK = "来源："
 

@@ -21,8 +21,8 @@ from typing import Any, Sequence
 import aiohttp
 
 from benchmarks.citizens import STATUS, TRACKING_PLACEHOLDER, CitizenScript, Turn
-from core.instance import REST_WEBHOOK_PATH, reply_text
 from submissions.tracking import find_tracking_number
+from tests.support.instance import REST_WEBHOOK_PATH, reply_text
 
 @dataclass(frozen=True)
 class ThinkTime:

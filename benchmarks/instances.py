@@ -24,7 +24,7 @@ import redis
 from sqlalchemy.engine import make_url
 
 from benchmarks.summary import LoadSummary
-from core.instance import free_port, started_instance
+from tests.support.instance import free_port, started_instance
 
 MeasureLoad = Callable[[str, dict[str, int]], list[LoadSummary]]
 

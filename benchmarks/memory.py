@@ -1,6 +1,6 @@
 """``python -m benchmarks.memory``: resident memory of every process of the running assistant.
 
-Starts the assistant exactly as ``make run`` does (``python -m core.launcher run``, in a fresh data
+Starts the assistant exactly as ``make run`` does (``python -m launch.launcher run``, in a fresh data
 directory on free ports, without spares unless ``--standby``), uses every part that needs the
 embedding model — a citizen's question, the staff console's try-a-question search, the
 unanswered-questions and recurring-problems groupings — and prints each process's resident memory
@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,8 +26,9 @@ from typing import Any
 import psutil
 
 from benchmarks.servers import MIB, listening_pid, tree_rss_bytes
-from core.instance import REST_WEBHOOK_PATH, free_port
 from core.settings import PROJECT_ROOT, load_settings
+from launch.supervisor import stop_launcher
+from tests.support.instance import REST_WEBHOOK_PATH, free_port
 
 START_DEADLINE_SECONDS = 900  # the servers' start-up, and again for the preparation
 TOKEN = "memory-bench-token-3f9a1c7e5b2d8046"
@@ -76,7 +76,7 @@ def measure(rebuild: bool, standby: bool) -> dict[str, Any]:
         log_path = root / "launcher.log"
         began = time.perf_counter()
         with open(log_path, "w", encoding="utf-8") as log_stream:
-            launcher = subprocess.Popen([sys.executable, "-m", "core.launcher", "run"], cwd=PROJECT_ROOT, env=env,
+            launcher = subprocess.Popen([sys.executable, "-m", "launch.launcher", "run"], cwd=PROJECT_ROOT, env=env,
                                         stdout=log_stream, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + 2 * START_DEADLINE_SECONDS
@@ -99,12 +99,7 @@ def measure(rebuild: bool, standby: bool) -> dict[str, Any]:
                     "resident_mib": {name: round(value, 0) for name, value in resident.items()},
                     "total_mib": round(sum(resident.values()), 0)}
         finally:
-            launcher.send_signal(signal.SIGTERM)
-            try:
-                launcher.wait(120)
-            except subprocess.TimeoutExpired:
-                os.killpg(launcher.pid, signal.SIGKILL)
-                launcher.wait(30)
+            stop_launcher(launcher)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,8 +20,8 @@ import yaml
 
 from benchmarks.assistant import send_message
 from benchmarks.retrieval import eval_queries
-from core.instance import find_shared_dir, reply_text
 from core.settings import PROJECT_ROOT
+from tests.support.instance import find_shared_dir, reply_text
 
 DEV_CASES_FILE = (find_shared_dir() or PROJECT_ROOT.parent / "shared") / "eval" / "dev_cases.yaml"
 SOURCE_MARK = "来源："

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.stats import summarize_seconds
-from core.launcher import prepare_index
 from core.settings import Settings
+from launch.launcher import prepare_index
 
 if TYPE_CHECKING:  # index.bench (numpy, FAISS) is imported when retrieval is measured
     from index.bench import BuildFigures, RealFigures, SyntheticFigures, Timing

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.WARNING)
     if args.model is None:
-        from core.training import ensure_model
+        from launch.training import ensure_model
 
         args.model = ensure_model(load_settings())
     predictions = asyncio.run(predict(args.model, load_test_examples(args.data)))

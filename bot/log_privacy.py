@@ -3,7 +3,7 @@
 Rasa writes what citizens type into some of its own warnings: ``/inform{"mobile":"13800138000"}``
 gives ``UserWarning: Failed to parse arguments in line '/inform{"mobile":"13800138000"}'``, and
 at DEBUG level it logs every message. :func:`install` passes each warning and each log record of
-the process through :func:`submissions.masking.log_safe` (numbers, e-mail addresses, names and
+the process through :func:`core.personal_data.masking.log_safe` (numbers, e-mail addresses, names and
 house numbers masked; line breaks and escape sequences written as ``\\n``, ``\\x1b``), and drops the
 message Rasa quotes in its intent-payload warnings altogether.
 
@@ -18,7 +18,7 @@ import threading
 import warnings
 from typing import Any, Optional, TextIO, Type
 
-from submissions.masking import log_safe
+from core.personal_data.masking import log_safe
 
 _lock = threading.Lock()
 _installed = False

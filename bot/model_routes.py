@@ -1,4 +1,4 @@
-"""The action server's routes for the web service (:class:`core.model_client.RemoteKnowledge`):
+"""The action server's routes for the web service (:class:`index.model_client.RemoteKnowledge`):
 the staff preview search, index builds and sentence vectors. The action server holds the one
 embedding model and the one live searcher of the assistant; these routes share them with the
 actions (:func:`bot.actions.services.services`). Behind the shared secret like every route
@@ -14,7 +14,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from core.model_client import (BUILD_PATH, ENCODE_PATH, INFO_PATH, MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST,
+from index.model_client import (BUILD_PATH, ENCODE_PATH, INFO_PATH, MAX_TEXT_CHARS, MAX_TEXTS_PER_REQUEST,
                                SEARCH_PATH, pack_vectors)
 from index.live import MAX_PREVIEW_RESULTS, KnowledgeUnavailable, LiveKnowledge
 

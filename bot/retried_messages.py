@@ -21,7 +21,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
-from submissions.masking import pseudonym
+from core.personal_data.masking import pseudonym
 
 log = logging.getLogger(__name__)
 

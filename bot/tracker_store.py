@@ -3,7 +3,7 @@
 Transcripts are kept and may be read by staff. What is stored of a conversation:
 
 * every text (the citizen's, the assistant's, and the NLU copies of them) with personal data
-  masked by :func:`submissions.masking.redact_personal_data`: mobile and ID numbers however they
+  masked by :func:`core.personal_data.masking.redact_personal_data`: mobile and ID numbers however they
   are written, e-mail addresses, self-introduced names, house numbers;
 * a message that answered a form question (the privacy notice, name, mobile, district, address,
   ID number, e-mail, content, request, title) as a placeholder such as ``〔已隐去：姓名〕``, never
@@ -48,10 +48,10 @@ from sqlalchemy.pool import QueuePool
 
 from bot import log_privacy
 from bot.actions.form_fields import ENCRYPTED_PREFIX, FIELDS_BY_FORM
+from core.database import private_sqlite_file
+from core.personal_data.masking import pseudonym, redact_personal_data
+from core.personal_data.protection import DataProtector, resolve_data_key
 from core.settings import settings
-from submissions.database import private_sqlite_file
-from submissions.masking import pseudonym, redact_personal_data
-from submissions.protection import DataProtector, resolve_data_key
 from submissions.validation import SKIP
 
 log = logging.getLogger(__name__)

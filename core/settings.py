@@ -186,7 +186,7 @@ class Settings:
     startup_timeout_seconds: float = 300.0
     # The departments a case on the staff desk can be assigned to (DESK_DEPARTMENTS, comma-separated).
     desk_departments: tuple[str, ...] = DEFAULT_DESK_DEPARTMENTS
-    # Several instances on one machine (``make cluster``, core/cluster.py): Rasa servers and action
+    # Several instances on one machine (``make cluster``, launch/cluster.py): Rasa servers and action
     # servers behind nginx, which listens on RASA_PORT and ACTION_PORT; instance k uses port + k.
     cluster_rasa: int = 2
     cluster_actions: int = 2

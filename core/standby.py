@@ -2,7 +2,7 @@
 
 Loading takes the Rasa server and the action server 15–70 s (TensorFlow, the model, the
 embedding model and index), far longer than a citizen waits. With ``WARM_STANDBY`` the
-supervisor (:mod:`core.supervisor`) keeps one spare of each server, started with
+supervisor (:mod:`launch.supervisor`) keeps one spare of each server, started with
 :data:`FLAG`: the spare loads everything, prints :data:`READY_LINE` and waits; when the server
 it stands in for dies, the supervisor sends :data:`PROMOTE_SIGNAL` and the spare binds the port
 within a second.

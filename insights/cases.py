@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Optional
 
-from submissions.masking import redact_personal_data
+from core.personal_data.masking import redact_personal_data
+from core.timeutil import SHANGHAI, to_shanghai
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
-from submissions.timeutil import SHANGHAI, to_shanghai
 from submissions.workflow import Kind, Status
 
 HEADLINE_CHARS = 40

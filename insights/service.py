@@ -1,6 +1,6 @@
 """The analysis as the staff web service uses it: one store and one vector cache per process.
 The vectors come from the model holder the caller names: in the web service, the action server
-over HTTP (:meth:`core.model_client.RemoteKnowledge.encoder`); by default this process's own model
+over HTTP (:meth:`index.model_client.RemoteKnowledge.encoder`); by default this process's own model
 (:func:`index.encoder.get_encoder`). Synchronous and thread-safe; the web service runs it in a
 worker thread."""
 from __future__ import annotations

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from submissions.timeutil import to_shanghai
+from core.timeutil import to_shanghai
 from submissions.unanswered import REASON_LABELS, UnansweredQuestion
 
 from .grouping import group_vectors

@@ -7,4 +7,4 @@ cd "$root"
 bash scripts/bootstrap.sh
 # nginx from Debian when missing; without root the launcher says what is missing.
 bash scripts/ensure_system_packages.sh nginx || true
-exec .venv/bin/python -m core.launcher cluster
+exec .venv/bin/python -m launch.launcher cluster

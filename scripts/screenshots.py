@@ -18,7 +18,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from core.instance import started_instance  # noqa: E402
+from tests.support.instance import started_instance  # noqa: E402
 from tests.widget.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 OUT_DIR = PROJECT_ROOT / "docs" / "screenshots"

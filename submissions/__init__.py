@@ -5,13 +5,11 @@ Public API (see the modules for details):
 * :class:`SubmissionStore` (``service``): ``create_submission``, ``lookup``, ``update_status``,
   ``get_record``, ``list_records``; build it with ``SubmissionStore.from_settings()``.
 * ``validation``: pure ``validate_*`` functions for the form, returning :class:`FieldResult`.
-* ``masking``: ``mask_mobile``, ``mask_id_number``, ``mask_name`` …
 * ``records``: the input and result types.
 """
 from submissions.errors import (
     ConcurrentUpdate,
     ConsentRequired,
-    DataKeyError,
     IdempotencyConflict,
     InvalidSubmission,
     InvalidTransition,
@@ -35,7 +33,7 @@ from submissions.validation import SKIP, FieldResult
 from submissions.workflow import Kind, Status
 
 __all__ = [
-    "SKIP", "ConcurrentUpdate", "ConsentRequired", "DataKeyError", "FieldResult", "IdempotencyConflict",
+    "SKIP", "ConcurrentUpdate", "ConsentRequired", "FieldResult", "IdempotencyConflict",
     "InvalidSubmission", "InvalidTransition", "Kind", "LookupOutcome", "LookupResult", "PetitionInput",
     "Status", "StatusChange", "StatusEvent", "SubmissionError", "SubmissionNotFound", "SubmissionReceipt",
     "SubmissionRecord", "SubmissionStore", "SuggestionInput", "ThrottlePolicy", "UnknownValue",

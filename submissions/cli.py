@@ -14,17 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence, TextIO
 
-from core.settings import load_settings
-from submissions import schema
-from submissions.database import create_database_engine
-from submissions.errors import SubmissionError
-from submissions.export import FORMATS, export_submissions
-from submissions.masking import (
+from core.database import create_database_engine
+from core.personal_data.masking import (
     mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
 )
+from core.settings import load_settings
+from core.timeutil import format_shanghai
+from submissions import schema
+from submissions.errors import SubmissionError
+from submissions.export import FORMATS, export_submissions
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
-from submissions.timeutil import format_shanghai
 from submissions.workflow import Kind, Status, parse_kind, parse_status
 
 SHOW_REVEAL_ACTION = "show_reveal"

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from bot.deadlines import period_end
-from submissions.timeutil import to_shanghai
+from core.timeutil import to_shanghai
 from submissions.workflow import Kind, Status
 
 ACCEPTANCE_DAYS, HANDLING_DAYS, MAX_EXTENSION_DAYS = 15, 60, 30

@@ -14,10 +14,7 @@ from typing import Callable, Optional, Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from submissions.clocks import MAX_EXTENSION_DAYS, NO_CLOCK_FOR_SUGGESTIONS, Clock, case_clocks, is_overdue
-from submissions.errors import InvalidDeskInput, InvalidTransition, StaleVersion, SubmissionNotFound, UnknownValue
-from submissions.followups import CaseFollowups, FollowupKind, FollowupView, unseen_followups
-from submissions.masking import (
+from core.personal_data.masking import (
     CONTROL_CHARACTERS,
     NOT_IN_ONE_LINE,
     mask_address,
@@ -27,10 +24,13 @@ from submissions.masking import (
     mask_name,
     redact_personal_data,
 )
+from core.timeutil import SHANGHAI, to_shanghai
+from submissions.clocks import MAX_EXTENSION_DAYS, NO_CLOCK_FOR_SUGGESTIONS, Clock, case_clocks, is_overdue
+from submissions.errors import InvalidDeskInput, InvalidTransition, StaleVersion, SubmissionNotFound, UnknownValue
+from submissions.followups import CaseFollowups, FollowupKind, FollowupView, unseen_followups
 from submissions.models import StatusChangeRow, SubmissionRow
 from submissions.notices import REPLIED, STATUS_CHANGED, record_notice
 from submissions.service import SubmissionStore, check_actor
-from submissions.timeutil import SHANGHAI, to_shanghai
 from submissions.tracking import normalize_tracking_number
 from submissions.validation import SHANGHAI_DISTRICTS, validate_district
 from submissions.workflow import ALLOWED_TRANSITIONS, Kind, Status, check_transition, parse_kind, parse_status

@@ -60,10 +60,6 @@ class ConcurrentUpdate(SubmissionError):
         super().__init__(f"编号 {tracking_number} 的状态刚被他人修改，请刷新后重试")
 
 
-class DataKeyError(SubmissionError):
-    """DATA_KEY (or the generated key file) is not a usable Fernet key."""
-
-
 class TrackingNumberExhausted(SubmissionError):
     """Could not find an unused tracking number after several attempts (should never happen)."""
 

@@ -11,13 +11,13 @@ import csv
 import json
 from typing import Any, Iterable, Optional, TextIO, Union
 
-from submissions.errors import UnknownValue
-from submissions.masking import (
+from core.personal_data.masking import (
     mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
 )
+from core.timeutil import to_shanghai
+from submissions.errors import UnknownValue
 from submissions.records import SubmissionRecord
 from submissions.service import SubmissionStore
-from submissions.timeutil import to_shanghai
 from submissions.workflow import Kind, Status, parse_kind, parse_status
 
 FORMATS = ("csv", "json")

@@ -23,12 +23,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.personal_data.masking import CONTROL_CHARACTERS, redact_personal_data
+from core.timeutil import format_shanghai
 from submissions.clocks import case_clocks, running_clock
 from submissions.errors import SubmissionError, SubmissionNotFound
-from submissions.masking import CONTROL_CHARACTERS, redact_personal_data
 from submissions.models import CaseFollowupRow, StatusChangeRow, SubmissionRow
 from submissions.service import SubmissionStore
-from submissions.timeutil import format_shanghai
 from submissions.tracking import normalize_tracking_number
 from submissions.workflow import Kind, Status
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from submissions.timeutil import ensure_aware_utc
+from core.timeutil import ensure_aware_utc
 from submissions.workflow import Kind, Status
 
 NAMING_CONVENTION = {

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import ClassVar, Optional, Union
 
-from submissions.masking import mask_address, mask_email, mask_id_number, mask_mobile, mask_name
-from submissions.timeutil import format_shanghai
+from core.personal_data.masking import mask_address, mask_email, mask_id_number, mask_mobile, mask_name
+from core.timeutil import format_shanghai
 from submissions.workflow import Kind, Status
 
 

@@ -31,7 +31,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from submissions.database import create_database_engine
+from core.database import create_database_engine
 from submissions.errors import SubmissionError
 from submissions.models import Base
 

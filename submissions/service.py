@@ -17,9 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from core.database import create_database_engine
+from core.personal_data.masking import CONTROL_CHARACTERS, NOT_IN_ONE_LINE, log_safe, redact_personal_data
+from core.personal_data.protection import DataProtector, resolve_data_key
 from core.settings import Settings, load_settings
 from core.textnorm import to_halfwidth_alnum
-from submissions.database import create_database_engine
+from core.timeutil import Clock, ensure_aware_utc, utc_now
+from submissions.clocks import case_clocks, running_clock
 from submissions.errors import (
     ConcurrentUpdate,
     ConsentRequired,
@@ -28,11 +32,8 @@ from submissions.errors import (
     TrackingNumberExhausted,
 )
 from submissions.intake import NormalizedFields, fingerprint_text, normalize_submission
-from submissions.clocks import case_clocks, running_clock
-from submissions.masking import CONTROL_CHARACTERS, NOT_IN_ONE_LINE, log_safe, redact_personal_data
-from submissions.notices import PUSH_CHANNELS, STATUS_CHANGED, record_notice
 from submissions.models import AuditEventRow, LookupFailureRow, StatusChangeRow, SubmissionRow
-from submissions.protection import DataProtector, resolve_data_key
+from submissions.notices import PUSH_CHANNELS, STATUS_CHANGED, record_notice
 from submissions.records import (
     AuditEvent,
     LookupOutcome,
@@ -45,7 +46,6 @@ from submissions.records import (
 )
 from submissions.schema import upgrade_schema
 from submissions.throttle import NUMBER_THROTTLE, ThrottleKey, ThrottlePolicy, number_throttle_policy, seconds_until
-from submissions.timeutil import Clock, ensure_aware_utc, utc_now
 from submissions.tracking import NumberGenerator, new_tracking_number, normalize_tracking_number
 from submissions.validation import validate_mobile
 from submissions.workflow import Kind, Status, check_transition, parse_kind, parse_status

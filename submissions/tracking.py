@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Callable, Optional
 
 from core.textnorm import to_halfwidth_alnum
-from submissions.timeutil import to_shanghai
+from core.timeutil import to_shanghai
 from submissions.workflow import Kind
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

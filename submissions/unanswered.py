@@ -2,7 +2,7 @@
 
 The action server records a question when it answers "not sure" (reason ``not_sure``) or when a
 citizen marks an answer 没帮助 (``unhelpful``, with the answering document). What is stored is
-the question with personal data masked (:func:`submissions.masking.redact_personal_data`),
+the question with personal data masked (:func:`core.personal_data.masking.redact_personal_data`),
 capped at :data:`QUESTION_MAX` characters, the time and the channel: never the sender id.
 Staff read the open ones grouped by meaning (``web/staff/unanswered.py``) and mark a group 已处理.
 """
@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 from sqlalchemy import func, select, update
 
-from submissions.masking import CONTROL_CHARACTERS, log_safe, redact_personal_data
+from core.personal_data.masking import CONTROL_CHARACTERS, log_safe, redact_personal_data
 from submissions.models import AuditEventRow
 from submissions.models import UnansweredQuestionRow as Row
 from submissions.service import CHANNEL_PATTERN, SubmissionStore, check_actor

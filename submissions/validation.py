@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, Optional
 
+from core.personal_data.patterns import DIGIT_SEPARATORS, EMAIL_PATTERN, ascii_contact_text
 from core.textnorm import clean_whitespace, normalize, to_halfwidth_alnum
 
 SKIP: Final = "__SKIP__"
@@ -82,17 +83,8 @@ def _optional_skip(text: Optional[str]) -> Optional[FieldResult]:
 
 # --- mobile ------------------------------------------------------------------------------------
 
-# What citizens put between the digit groups of a mobile or ID number: spaces, dashes of every
-# width, brackets. The validators drop them; the masks of submissions.masking look through them,
-# so a number accepted here is also recognised (and masked) inside free text.
-DIGIT_SEPARATORS = r"\s\-－—–‐‑‒―()（）"
+# Separators between digit groups (core.personal_data.patterns): the validators drop them.
 _DIGIT_SEPARATORS = re.compile(f"[{DIGIT_SEPARATORS}]")
-_CONTACT_PUNCTUATION = str.maketrans({"＋": "+", "＠": "@", "．": "."})
-
-
-def ascii_contact_text(text: str) -> str:
-    """Full-width digits, letters and the ``＋ ＠ ．`` of phone numbers and e-mail addresses in ASCII."""
-    return to_halfwidth_alnum(text).translate(_CONTACT_PUNCTUATION)
 
 
 _MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$")
@@ -207,8 +199,6 @@ def validate_id_number(text: Optional[str], *, today: Optional[date] = None) -> 
 
 # --- e-mail ------------------------------------------------------------------------------------
 
-# An e-mail address, also as found inside free text (submissions.masking).
-EMAIL_PATTERN = r"[A-Za-z0-9._%+\-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
 _EMAIL = re.compile(f"^{EMAIL_PATTERN}$")
 
 

@@ -17,14 +17,14 @@ KNOWLEDGE_KEY = web.AppKey("knowledge", Any)
 
 
 def create_app(cfg: Settings | None = None, knowledge: Any = None) -> web.Application:
-    """``knowledge``: by default the action server over local HTTP (:class:`core.model_client.RemoteKnowledge`);
+    """``knowledge``: by default the action server over local HTTP (:class:`index.model_client.RemoteKnowledge`);
     the web service never loads the embedding model itself."""
     from web import demo, health, staff  # here: they import SETTINGS_KEY from this module
 
     app = web.Application(client_max_size=12 * 1024 * 1024)  # uploads are capped at 10 MB by the staff API
     app[SETTINGS_KEY] = cfg = cfg or process_settings()
     if knowledge is None:
-        from core.model_client import RemoteKnowledge
+        from index.model_client import RemoteKnowledge
 
         knowledge = RemoteKnowledge(cfg)
     app[KNOWLEDGE_KEY] = knowledge

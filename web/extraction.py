@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from typing import Iterable
 
-from submissions.masking import CONTROL_CHARACTERS
+from core.personal_data.masking import CONTROL_CHARACTERS
 
 log = logging.getLogger(__name__)
 

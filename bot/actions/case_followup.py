@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.filing import submission_store
 from bot.actions.form_turns import UserTurn, end_form, wants_to_cancel
+from core.timeutil import format_shanghai
 from submissions.errors import SubmissionNotFound
 from submissions.followups import (
     REASON_MAX,
@@ -36,7 +37,6 @@ from submissions.followups import (
     expected_text,
     parse_rating,
 )
-from submissions.timeutil import format_shanghai
 
 VERIFIED_SLOT, REQUEST_SLOT, TEXT_SLOT = "verified_case", "followup_request", "followup_text"
 VERIFIED_MINUTES = 30

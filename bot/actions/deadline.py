@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import knowledge
 from bot.actions.form_turns import UserTurn, end_form, interrupts, is_resumed_after_interruption, wants_to_cancel
 from bot.deadlines import StartEvent, deadline_reply, parse_start_date, start_event
-from submissions.timeutil import SHANGHAI
+from core.timeutil import SHANGHAI
 
 FORM = "deadline_form"
 

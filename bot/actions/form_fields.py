@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Dict, Optional, Text, Tuple
 
+from core.personal_data import masking
+from core.personal_data.protection import DataProtector, resolve_data_key
 from core.settings import settings
-from submissions import SKIP, FieldResult
-from submissions import masking, validation
-from submissions.protection import DataProtector, resolve_data_key
+from submissions import SKIP, FieldResult, validation
 
 ENCRYPTED_PREFIX = "enc:"
 

@@ -16,9 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.case_followup import VERIFIED_SLOT, offer_buttons
 from bot.actions.filing import submission_store
+from core.timeutil import format_shanghai
 from submissions import LookupOutcome, LookupResult
 from submissions.followups import CaseFollowups
-from submissions.timeutil import format_shanghai
 
 NOT_FOUND_REPLY = (
     "没有找到与该查询编号和手机号码后4位相符的记录，请核对后再试。"

@@ -24,9 +24,9 @@ from sanic.response import HTTPResponse
 from wechatpy.messages import BaseMessage
 
 from bot import log_privacy
+from core.personal_data.masking import log_safe, pseudonym
 from core.settings import Settings, settings as app_settings
 from core.textnorm import cap_length, clean_whitespace
-from submissions.masking import log_safe, pseudonym
 
 from .kvstore import open_store
 from .ledger import CallbackLedger

@@ -21,8 +21,8 @@ from typing import Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel
 
+from core.personal_data.masking import log_safe, pseudonym
 from core.settings import settings
-from submissions.masking import log_safe, pseudonym
 from submissions.notices import CaseNotices, PushJob
 from submissions.service import SubmissionStore
 

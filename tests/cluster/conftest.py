@@ -16,9 +16,9 @@ from typing import Iterator
 
 import pytest
 
-from core.cluster import ENSURE_NGINX, find_nginx
-from core.instance import free_port
+from launch.cluster import ENSURE_NGINX, find_nginx
 from tests.submissions.postgres_cluster import PostgresCluster, PostgresUnavailable, ensure_installed
+from tests.support.instance import free_port
 
 
 def unavailable(what: str, variable: str, problem: str) -> None:

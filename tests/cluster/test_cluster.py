@@ -31,12 +31,12 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.citizens import DISTRICTS, NAMES, SUGGESTIONS, mobile_for
 from bot.connectors.rest import UNAVAILABLE, conversation_id
-from core import launcher
-from core.cluster import INSTANCE_HEADER, Layout
-from core.instance import REST_WEBHOOK_PATH, Instance, reply_text, started_instance
 from core.settings import PROJECT_ROOT, load_settings
+from launch import launcher
+from launch.cluster import INSTANCE_HEADER, Layout
 from submissions.tracking import find_tracking_number
 from tests.submissions.postgres_cluster import PostgresCluster
+from tests.support.instance import REST_WEBHOOK_PATH, Instance, reply_text, started_instance
 
 CITIZENS = 50
 KILLED = "rasa-1"
@@ -271,7 +271,7 @@ def test_fifty_citizens_file_while_a_rasa_server_is_killed(cluster: Instance) ->
 
 
 def test_missing_redis_and_postgresql_are_named(tmp_path: Path) -> None:
-    from core import cluster as cluster_mode
+    from launch import cluster as cluster_mode
 
     settings = load_settings({"DATA_DIR": str(tmp_path), "REDIS_URL": "", "CLUSTER_RASA": "0"})
     with pytest.raises(launcher.StartupError) as refused:
@@ -282,7 +282,7 @@ def test_missing_redis_and_postgresql_are_named(tmp_path: Path) -> None:
 
 
 def test_the_generated_nginx_configuration_is_valid_for_other_layouts(tmp_path: Path, nginx: str) -> None:
-    from core.cluster import write_nginx_config
+    from launch.cluster import write_nginx_config
 
     settings = load_settings({"DATA_DIR": str(tmp_path), "CLUSTER_RASA": "3", "CLUSTER_ACTIONS": "1",
                               "BIND_HOST": "0.0.0.0", "RASA_PORT": "15005", "ACTION_PORT": "15055"})
@@ -298,7 +298,7 @@ def test_the_generated_nginx_configuration_is_valid_for_other_layouts(tmp_path: 
 
 def test_the_launcher_names_what_is_missing_without_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "DATA_DIR": str(tmp_path), "REDIS_URL": "", "TRACKER_STORE_URL": "", "DATABASE_URL": ""}
-    finished = subprocess.run([sys.executable, "-m", "core.launcher", "cluster"], cwd=PROJECT_ROOT, env=env,
+    finished = subprocess.run([sys.executable, "-m", "launch.launcher", "cluster"], cwd=PROJECT_ROOT, env=env,
                               capture_output=True, text=True, timeout=120, check=False)
     output = finished.stdout + finished.stderr
     assert finished.returncode == 1, output

@@ -10,8 +10,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.rasa_http import configure_cors_and_limits
-from core.instance import REST_WEBHOOK_PATH
 from core.settings import settings
+from tests.support.instance import REST_WEBHOOK_PATH
 
 app = Sanic("cors_probe")
 

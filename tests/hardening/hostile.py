@@ -12,7 +12,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from core.instance import REST_WEBHOOK_PATH, reply_text
+from tests.support.instance import REST_WEBHOOK_PATH, reply_text
 from tests.support.stack import RunningAssistant
 
 JSON = {"Content-Type": "application/json"}

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from core.launcher import child_environment
 from core.settings import PROJECT_ROOT, load_settings
+from launch.launcher import child_environment
 from tests.hardening.hostile import EVIL, is_up, post_from, preflight
 from tests.support.stack import RunningAssistant, free_port
 

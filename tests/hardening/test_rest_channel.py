@@ -10,9 +10,9 @@ from typing import Any, Iterator
 import pytest
 
 from bot.connectors.rest import conversation_id
-from core.instance import REST_WEBHOOK_PATH
 from tests.connectors.tencent_peer import WeChatPeer, new_user_id
 from tests.hardening.hostile import JSON, Client, post_rest, servers_up, stored_user_texts
+from tests.support.instance import REST_WEBHOOK_PATH
 from tests.support.stack import RunningAssistant, new_sender
 
 pytestmark = pytest.mark.server

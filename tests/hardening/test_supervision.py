@@ -16,9 +16,9 @@ from typing import Callable, Iterator
 import pytest
 from aiohttp import web
 
-from core.launcher import child_environment
 from core.settings import PROJECT_ROOT, load_settings
-from core.supervisor import Service, Supervisor, backoff_seconds
+from launch.launcher import child_environment
+from launch.supervisor import Service, Supervisor, backoff_seconds
 from tests.hardening.hostile import Client
 from tests.support.stack import RunningAssistant, free_port
 from web import health

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.instance import REST_WEBHOOK_PATH
+from tests.support.instance import REST_WEBHOOK_PATH
 from tests.support.stack import Conversation, RunningAssistant
 from tests.support.stored_text import MIN_RAW_SEARCH_CHARS, stored_bytes, texts_in
 

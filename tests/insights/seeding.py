@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from core.settings import Settings
+from core.timeutil import to_shanghai
 from insights.cases import month_start, shift_month
 from submissions import PetitionInput, SubmissionStore, SuggestionInput
-from submissions.timeutil import to_shanghai
 from submissions.workflow import Kind
 
 from .synthetic import SyntheticCase

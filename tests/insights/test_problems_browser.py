@@ -14,7 +14,7 @@ from aiohttp import web
 from playwright.async_api import async_playwright
 
 from core.settings import Settings
-from submissions.timeutil import to_shanghai
+from core.timeutil import to_shanghai
 from tests.staff.support import TOKEN, web_app
 from tests.support.stack import free_port
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import PROJECT_ROOT, load_settings
-from core.training import ensure_model
+from launch.training import ensure_model
 
 MIN_INTENT_MACRO_F1 = 0.9
 

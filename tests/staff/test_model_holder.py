@@ -1,6 +1,6 @@
 """One process holds the embedding model: the action server.
 
-The assistant is started the way ``make run`` starts it (``python -m core.launcher run``), on a
+The assistant is started the way ``make run`` starts it (``python -m launch.launcher run``), on a
 small knowledge base whose index does not exist yet, so the preparation has to build it with the
 model. Then the staff console's try-a-question search, the unanswered-questions grouping and the
 recurring-problems grouping are used through the web service, and every process's memory map is
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,12 +23,13 @@ from typing import Any, Iterator
 import pytest
 
 from benchmarks.servers import listening_pid
-from core.instance import REST_WEBHOOK_PATH, free_port, reply_text
-from core.launcher import child_environment
-from core.model_client import ENCODE_PATH
 from core.settings import PROJECT_ROOT, Settings, load_settings
+from index.model_client import ENCODE_PATH
+from launch.launcher import child_environment
+from launch.supervisor import stop_launcher
 from tests.insights.test_unanswered_api import DOGS, seed
 from tests.staff.support import SAMPLE_DOCUMENTS, TOKEN, staff_env
+from tests.support.instance import REST_WEBHOOK_PATH, free_port, reply_text
 
 pytestmark = pytest.mark.server
 
@@ -80,7 +80,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
     assert not (settings.index_dir / "CURRENT").exists()  # the preparation must build the index
     log_path = root / "launcher.log"
     with open(log_path, "w", encoding="utf-8") as log_stream:
-        process = subprocess.Popen([sys.executable, "-m", "core.launcher", "run"], cwd=PROJECT_ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "launch.launcher", "run"], cwd=PROJECT_ROOT,
                                    env=child_environment(env), stdout=log_stream, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     running = Launched(process, settings, log_path)
@@ -92,12 +92,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
             time.sleep(1)
         yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(120)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(30)
+        stop_launcher(process)
 
 
 def test_only_the_action_server_holds_the_model(launched: Launched) -> None:

@@ -19,7 +19,7 @@ from typing import Optional
 
 import psycopg2
 
-from core.instance import free_port
+from tests.support.instance import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENSURE_SCRIPT = REPO_ROOT / "scripts" / "ensure_system_packages.sh"

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from submissions.masking import (
+from core.personal_data.masking import (
     log_safe, mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
 )
 from submissions.tracking import ALPHABET, new_tracking_number, normalize_tracking_number

@@ -18,12 +18,12 @@ import tomli
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
-from core.launcher import StartupError, prepare_database
+from core.database import create_database_engine
 from core.settings import PROJECT_ROOT, load_settings
+from launch.launcher import StartupError, prepare_database
 from legacy_schema import LEGACY_METADATA
 from submission_samples import MOBILE, petition, suggestion
 from submissions import Status, SubmissionStore
-from submissions.database import create_database_engine
 from submissions.desk import CaseDesk
 from submissions.models import Base
 from submissions.schema import (
@@ -217,8 +217,8 @@ def test_a_database_at_an_unknown_newer_revision_stops_start_up(engine: Engine) 
 
 UPGRADE_WHEN_TOLD = """
 import os, sys, time
+from core.database import create_database_engine
 from core.settings import load_settings
-from submissions.database import create_database_engine
 from submissions.schema import upgrade_schema
 go, ready = sys.argv[1], sys.argv[2]
 engine = create_database_engine(load_settings().database_url)

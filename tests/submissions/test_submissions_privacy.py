@@ -13,11 +13,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from core.personal_data.protection import KEY_FILE_NAME, DataKeyError, DataProtector, resolve_data_key
 from core.settings import load_settings
 from submission_samples import ADDRESS, EMAIL, ID_NUMBER, MOBILE, NAME, petition
-from submissions import DataKeyError, IdempotencyConflict, InvalidSubmission, SubmissionStore
+from submissions import IdempotencyConflict, InvalidSubmission, SubmissionStore
 from submissions.export import export_submissions
-from submissions.protection import KEY_FILE_NAME, DataProtector, resolve_data_key
 
 CONSENT = datetime(2025, 3, 1, 1, 59, tzinfo=timezone.utc)
 SECRETS = (MOBILE, ID_NUMBER, EMAIL, ADDRESS)

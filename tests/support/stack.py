@@ -1,6 +1,6 @@
 """The real assistant for tests: Rasa server, action server and web service, started as
 ``make run`` starts them, on free ports, with their data in a temporary directory
-(``core.instance``)."""
+(``tests.support.instance``)."""
 from __future__ import annotations
 
 import json
@@ -13,8 +13,8 @@ from typing import Any, Collection, Iterator, Mapping
 
 from bot.connectors.rest import conversation_id
 from core.action_auth import action_server_secret
-from core.instance import REST_WEBHOOK_PATH, Instance, find_shared_dir, free_port, reply_text, started_instance
 from core.settings import load_settings
+from tests.support.instance import REST_WEBHOOK_PATH, Instance, find_shared_dir, free_port, reply_text, started_instance
 
 __all__ = ["Conversation", "RunningAssistant", "borrowed_actions_env", "free_port", "new_sender", "private_knowledge_env",
            "reply_text", "running_assistant", "shared_dir"]
@@ -57,7 +57,7 @@ def private_knowledge_env(root: Path) -> dict[str, str]:
     """Settings for a stack whose staff may publish: a copy of the knowledge base and of the
     shared index under ``root`` (brought up to date first, as ``make run`` would, so the copy
     only re-embeds what staff change), never the project's own ``knowledge/``."""
-    from core.launcher import prepare_index
+    from launch.launcher import prepare_index
 
     shared = load_settings()
     prepare_index(shared)

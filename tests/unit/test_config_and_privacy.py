@@ -1,10 +1,10 @@
 import json
 
 from bot.tracker_store import redact_event_data
-from core.rasa_files import credentials, endpoints, lock_store_config, tracker_store_config
+from core.personal_data.masking import redact_personal_data
 from core.settings import load_settings, parse_staff_tokens
-from core.training import training_fingerprint
-from submissions.masking import redact_personal_data
+from launch.rasa_files import credentials, endpoints, lock_store_config, tracker_store_config
+from launch.training import training_fingerprint
 
 import pytest
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from core.rasa_files import write_runtime_files
+from core.database import create_database_engine
 from core.settings import load_settings
-from submissions.database import create_database_engine
+from launch.rasa_files import write_runtime_files
 
 
 def mode(path: Path) -> int:

@@ -17,8 +17,8 @@ from sqlalchemy.pool import QueuePool
 
 from bot.actions.form_fields import ALL_FORM_SLOTS
 from bot.tracker_store import RedactingSQLTrackerStore
+from core.personal_data.protection import DataProtector
 from core.settings import PROJECT_ROOT
-from submissions.protection import DataProtector
 from tests.support.stored_text import MIN_RAW_SEARCH_CHARS, stored_bytes, texts_in
 
 NAME, ADDRESS, EMAIL = "王小明", "漕溪北路100弄2号301室", "wang.xm@example.com"

@@ -18,7 +18,7 @@ import logging
 
 from aiohttp import web
 
-from core.model_client import ModelServiceError
+from index.model_client import ModelServiceError
 from web.app import KNOWLEDGE_KEY, SETTINGS_KEY
 
 from . import api, console, desk

@@ -36,8 +36,8 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from filelock import Timeout as FileLockTimeout
 
+from core.personal_data.masking import log_safe
 from index.builder import stale_reasons
-from submissions.masking import log_safe
 
 from .audit import change_detail
 from .documents import ChangeOutcome, DocumentNotFound, RevisionConflict, StoredDocument

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from submissions.database import create_database_engine
-from submissions.masking import log_safe
+from core.database import create_database_engine
+from core.personal_data.masking import log_safe
 from submissions.models import AuditEventRow
 from submissions.schema import upgrade_schema
 

@@ -35,14 +35,14 @@ from typing import Any, Callable, Optional
 
 from aiohttp import web
 
+from core.personal_data.masking import log_safe
 from core.settings import Settings
+from core.timeutil import to_shanghai
 from submissions import SubmissionStore
 from submissions.clocks import Clock
 from submissions.desk import CaseDesk, CaseView, DeskStep, parse_filter
 from submissions.errors import InvalidDeskInput, StaleVersion, SubmissionNotFound
 from submissions.followups import CaseFollowups, FollowupView, Rating
-from submissions.masking import log_safe
-from submissions.timeutil import to_shanghai
 from web.app import SETTINGS_KEY
 
 from .http import STAFF_NAME, ApiError, json_response, read_json, staff_only

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from web.app import SETTINGS_KEY
 
-from submissions.masking import NOT_IN_ONE_LINE, log_safe
+from core.personal_data.masking import NOT_IN_ONE_LINE, log_safe
 
 from .auth import FailedLogins, bearer_token, staff_name
 

@@ -25,11 +25,11 @@ from typing import Optional
 
 from aiohttp import web
 
+from core.personal_data.masking import log_safe
+from core.timeutil import to_shanghai
 from insights.cases import month_label, parse_month
 from insights.service import ProblemAnalysis
 from submissions.errors import SubmissionNotFound, UnknownValue
-from submissions.masking import log_safe
-from submissions.timeutil import to_shanghai
 from submissions.tracking import normalize_tracking_number
 from submissions.validation import SHANGHAI_DISTRICTS
 from submissions.workflow import Kind, parse_kind

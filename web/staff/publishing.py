@@ -1,7 +1,7 @@
 """Background, incremental index builds after staff publish a change, with visible progress.
 
 The build itself runs where the embedding model is, in the action server
-(:meth:`core.model_client.RemoteKnowledge.build`); this side keeps the queue and the progress.
+(:meth:`index.model_client.RemoteKnowledge.build`); this side keeps the queue and the progress.
 
 One build runs at a time, in one worker thread. Each change asks for a build and gets a
 *ticket* (1, 2, 3 …); changes that arrive during a build are covered by one more build right

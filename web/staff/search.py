@@ -1,7 +1,7 @@
 """The staff preview of an answer: the assistant's own searcher, ranking and reply.
 
 The web service holds no searcher and no model: the preview is asked of the action server
-(:meth:`core.model_client.RemoteKnowledge.preview`), whose live searcher answers citizens, so
+(:meth:`index.model_client.RemoteKnowledge.preview`), whose live searcher answers citizens, so
 staff see exactly what citizens get, on the version citizens get it from.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ class TextEncoderSource(Protocol):
 
 
 class KnowledgeBackend(TextEncoderSource, Protocol):
-    """What the web service asks of the model holder: :class:`core.model_client.RemoteKnowledge`
+    """What the web service asks of the model holder: :class:`index.model_client.RemoteKnowledge`
     in the running assistant (:class:`index.live.LiveKnowledge` has the same methods)."""
 
     def preview(self, query: str, k: int = 5) -> dict[str, Any]: ...

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
+from core.personal_data.masking import CONTROL_CHARACTERS
 from index.chunking import chunk_document
 from index.documents import FRONT_MATTER, SOURCE_DATES, SOURCE_FIELDS, parse_document, split_tags
-from submissions.masking import CONTROL_CHARACTERS
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 8

@@ -9,7 +9,7 @@ import hashlib
 import re
 from typing import Optional
 
-from submissions.validation import DIGIT_SEPARATORS, EMAIL_PATTERN, ascii_contact_text
+from core.personal_data.patterns import DIGIT_SEPARATORS, EMAIL_PATTERN, ascii_contact_text
 
 
 def mask_mobile(mobile: Optional[str]) -> str:

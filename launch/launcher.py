@@ -1,13 +1,13 @@
 """Start the whole assistant: migrate the database, prepare the knowledge index and the model, then run the servers.
 
-    python -m core.launcher run       # prepare, then serve until Ctrl-C
-    python -m core.launcher cluster   # the same with several Rasa and action servers behind nginx (core/cluster.py)
-    python -m core.launcher prepare   # only migrate the database, build the index and train the model if needed
+    python -m launch.launcher run       # prepare, then serve until Ctrl-C
+    python -m launch.launcher cluster   # the same with several Rasa and action servers behind nginx (launch/cluster.py)
+    python -m launch.launcher prepare   # only migrate the database, build the index and train the model if needed
 
 The preparation runs in a child process that exits before the servers start (building the index
 loads the embedding model: the launcher, which stays for the whole run, never holds it). Each
 server runs in its own process group; its output is prefixed with its name. Ctrl-C (or
-SIGTERM) stops every server. A server that dies is replaced (:mod:`core.supervisor`) while the
+SIGTERM) stops every server. A server that dies is replaced (:mod:`launch.supervisor`) while the
 others keep serving.
 """
 from __future__ import annotations
@@ -22,10 +22,10 @@ import threading
 from pathlib import Path
 from typing import Collection, Mapping, TextIO
 
-from core.rasa_files import write_runtime_files
 from core.settings import PROJECT_ROOT, Settings, load_settings
-from core.supervisor import Service, Supervisor
-from core.training import ensure_model
+from launch.rasa_files import write_runtime_files
+from launch.supervisor import Service, Supervisor
+from launch.training import ensure_model
 
 log = logging.getLogger("launcher")
 
@@ -57,10 +57,10 @@ def prepare(settings: Settings) -> Path:
 
 
 def prepare_in_child(env: Mapping[str, str] | None = None) -> Path:
-    """:func:`prepare` in a child process (``python -m core.launcher prepare``) that exits when
+    """:func:`prepare` in a child process (``python -m launch.launcher prepare``) that exits when
     done, so the model it may load for an index build leaves memory with it. Its log lines pass
     through; it prints the model's path last."""
-    finished = subprocess.run([sys.executable, "-m", "core.launcher", "prepare"], cwd=PROJECT_ROOT,
+    finished = subprocess.run([sys.executable, "-m", "launch.launcher", "prepare"], cwd=PROJECT_ROOT,
                               env=child_environment(env), stdout=subprocess.PIPE, text=True)
     lines = finished.stdout.strip().splitlines()
     if finished.returncode != 0 or not lines:
@@ -71,7 +71,7 @@ def prepare_in_child(env: Mapping[str, str] | None = None) -> Path:
 def prepare_database(settings: Settings) -> None:
     """Bring ``DATABASE_URL`` to the newest schema revision before any server opens it, so a
     database this version cannot use stops start-up here (the servers would upgrade it too)."""
-    from submissions.database import create_database_engine
+    from core.database import create_database_engine
     from submissions.schema import SchemaError, upgrade_schema
 
     engine = create_database_engine(settings.database_url)
@@ -139,8 +139,8 @@ def supervisor_for(settings: Settings, model: Path, env: Mapping[str, str], sink
 
 
 def run(settings: Settings, several_instances: bool = False) -> int:
-    """Serve until Ctrl-C; ``several_instances``: the servers of :mod:`core.cluster` behind nginx."""
-    from core import cluster  # it builds on this module
+    """Serve until Ctrl-C; ``several_instances``: the servers of :mod:`launch.cluster` behind nginx."""
+    from launch import cluster  # it builds on this module
 
     build_supervisor = cluster.supervisor_for if several_instances else supervisor_for
     startup_timeout = cluster.startup_timeout_seconds(settings) if several_instances else settings.startup_timeout_seconds
@@ -177,7 +177,7 @@ def run(settings: Settings, several_instances: bool = False) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.launcher", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m launch.launcher", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["run", "cluster", "prepare"])
     args = parser.parse_args(argv)
     settings = load_settings()
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as core.launcher, not __main__: core.cluster raises core.launcher.StartupError.
-    from core.launcher import main as launcher_main
+    # Run as launch.launcher, not __main__: launch.cluster raises launch.launcher.StartupError.
+    from launch.launcher import main as launcher_main
 
     sys.exit(launcher_main())

@@ -266,6 +266,18 @@ def _end(processes: Sequence[_Process], grace_seconds: float) -> None:
             process.popen.wait()
 
 
+def stop_launcher(launcher: subprocess.Popen[bytes], grace_seconds: float = 120.0) -> None:
+    """Stop a launcher started in its own session (``python -m launch.launcher run``, as tests
+    and benchmarks start it): SIGTERM to it alone, so it stops its servers in order; SIGKILL to its
+    whole process group when it has not exited after ``grace_seconds``."""
+    launcher.send_signal(signal.SIGTERM)
+    try:
+        launcher.wait(grace_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(launcher.pid, signal.SIGKILL)
+        launcher.wait(30)
+
+
 def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
     try:
         os.killpg(popen.pid, signum)

@@ -27,9 +27,12 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from submissions.errors import DataKeyError
-
 KEY_FILE_NAME = "secret.key"
+
+
+class DataKeyError(ValueError):
+    """DATA_KEY (or the generated key file) is not a usable Fernet key, or not the key the data
+    was encrypted with; the message (Chinese) says which."""
 
 
 def _check_key(key: bytes, source: str) -> bytes:

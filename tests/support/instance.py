@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Collection, Iterator, Mapping, Sequence
 
-from core import launcher
 from core.settings import PROJECT_ROOT, Settings, load_settings
-from core.supervisor import Supervisor
+from launch import launcher
+from launch.supervisor import Supervisor
 
 
 REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
@@ -109,9 +109,9 @@ def started_instance(data_dir: Path, extra_env: Mapping[str, str] | None = None,
     """Prepare (index, model), start every server (with ``only``, the servers of those names)
     and wait until all answer (and, with ``WARM_STANDBY``, until every spare has loaded, so
     nothing is still loading when the caller starts measuring); stop them on exit.
-    ``several_instances``: as ``make cluster`` starts them (:mod:`core.cluster`, nginx on
+    ``several_instances``: as ``make cluster`` starts them (:mod:`launch.cluster`, nginx on
     RASA_PORT and ACTION_PORT)."""
-    from core import cluster
+    from launch import cluster
 
     sizes = load_settings({**os.environ, **(extra_env or {})})
     port_block = 1 + max(sizes.cluster_rasa, sizes.cluster_actions) if several_instances else 1
