@@ -6,6 +6,7 @@ from typing import Iterator
 import pytest
 
 from tests.support import shared_env
+from tests.support.async_browser import session_chromium  # noqa: F401  (one Chromium per session)
 from tests.support.services import Service, private_postgres, private_redis
 from tests.support.stack import RunningAssistant, private_knowledge_env, running_assistant
 
