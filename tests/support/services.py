@@ -19,8 +19,8 @@ from typing import Iterator, NoReturn
 
 import pytest
 
-from core.instance import free_port
 from tests.submissions.postgres_cluster import PostgresCluster, PostgresUnavailable, ensure_installed
+from tests.support.stack import free_port
 
 REDIS_START_DEADLINE_SECONDS = 20  # only stops a redis-server that never answers from hanging the suite
 
