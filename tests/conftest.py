@@ -6,6 +6,8 @@ from typing import Iterator
 import pytest
 
 from tests.support import shared_env
+from tests.support.async_browser import session_chromium  # noqa: F401  (one Chromium per session)
+from tests.support.services import Service, private_postgres, private_redis
 from tests.support.stack import RunningAssistant, private_knowledge_env, running_assistant
 
 
@@ -17,3 +19,18 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     knowledge_env = private_knowledge_env(tmp_path_factory.mktemp("assistant-knowledge"))
     with running_assistant(tmp_path_factory.mktemp("assistant"), {**shared_env.ENV, **knowledge_env}) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def redis_service() -> Iterator[Service]:
+    """The session's one private redis-server (connector and cluster tests), or why there is none."""
+    with private_redis() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def postgres_service() -> Iterator[Service]:
+    """The session's one private PostgreSQL cluster (submissions and cluster tests; each test
+    creates its own database on it), or why there is none."""
+    with private_postgres() as service:
+        yield service

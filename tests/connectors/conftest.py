@@ -1,17 +1,13 @@
 """Fixtures of the WeChat / WeCom channel tests: fake Tencent API hosts, peers, Redis, turn counts.
 
 The fake API hosts listen on the ports the session's assistant was configured with
-(``tests/support/shared_env.py``). Redis tests use a private ``redis-server``; with
-``REQUIRE_REDIS=1`` a missing Redis fails them, otherwise they are skipped.
+(``tests/support/shared_env.py``). Redis tests use the session's private ``redis-server``
+(``tests/support/services.py``); with ``REQUIRE_REDIS=1`` a missing Redis fails them, otherwise
+they are skipped.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from typing import Iterator
 
 import pytest
@@ -19,7 +15,8 @@ from sqlalchemy import create_engine, text
 
 from core.settings import Settings
 from tests.support import shared_env
-from tests.support.stack import RunningAssistant, free_port
+from tests.support.services import Service
+from tests.support.stack import RunningAssistant
 
 from .fake_tencent_api import WECHAT, WECOM, FakeTencentApi
 from .tencent_peer import WeChatPeer, WeComPeer
@@ -67,52 +64,16 @@ def user_turns(settings: Settings, sender_id: str) -> int:
         engine.dispose()
 
 
-def _redis_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def _start_redis() -> tuple[subprocess.Popen[bytes] | None, str, str]:
-    """(process, url, problem): a private redis-server on a free port, or why there is none."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        return None, "", "redis-server not installed (scripts/ensure_system_packages.sh redis-server)"
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="redis-test-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return None, "", f"redis-server exited with code {process.returncode}"
-        if _redis_answers(port):
-            return process, f"redis://127.0.0.1:{port}/0", ""
-        time.sleep(0.1)
-    process.terminate()
-    process.wait(10)
-    return None, "", "redis-server did not answer PING"
-
-
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[str]:
-    """URL of a private Redis server, or "" when there is none and none is required."""
-    process, url, problem = _start_redis()
-    if problem and os.environ.get("REQUIRE_REDIS", "") == "1":
-        pytest.fail(f"Redis unavailable: {problem} (REQUIRE_REDIS=1)", pytrace=False)
-    yield url
-    if process is not None:
-        process.terminate()
-        process.wait(10)
+def redis_server(redis_service: Service) -> str:
+    """URL of the session's private Redis server, or "" when there is none and none is required."""
+    if redis_service.problem and os.environ.get("REQUIRE_REDIS", "") == "1":
+        pytest.fail(f"Redis unavailable: {redis_service.problem} (REQUIRE_REDIS=1)", pytrace=False)
+    return redis_service.redis_url
 
 
 @pytest.fixture
-def redis_url(redis_server: str) -> str:
+def redis_url(redis_service: Service, redis_server: str) -> str:
     if not redis_server:
-        pytest.skip("Redis unavailable (set REQUIRE_REDIS=1 to make this a failure)")
+        pytest.skip(f"Redis unavailable: {redis_service.problem} (set REQUIRE_REDIS=1 to make this a failure)")
     return redis_server

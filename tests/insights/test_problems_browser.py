@@ -4,45 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import async_playwright
 
 from core.settings import Settings
 from core.timeutil import to_shanghai
 from tests.staff.support import TOKEN, web_app
+from tests.support.async_browser import SESSION_LOOP, browser  # noqa: F401  (the Chromium fixture)
 from tests.support.stack import free_port
 
 from .dataset import FUMES, seed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SESSION_LOOP]  # the session's Chromium (tests/support/async_browser.py)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = 300_000  # a deadline against hangs (the first analysis loads the model), not a speed check
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator:
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing: run scripts/ensure_system_packages.sh chromium")
-        pytest.skip("Chromium is not installed (scripts/ensure_system_packages.sh chromium)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def base_url(settings: Settings) -> AsyncIterator[str]:
     runner = web.AppRunner(web_app(settings))
     await runner.setup()

@@ -8,11 +8,12 @@ from datetime import timedelta, timezone
 import pytest
 
 from tests.staff.support import TOKEN
+from tests.support.async_browser import SESSION_LOOP
 
 from .test_problems_browser import WAIT_MS, base_url, browser  # noqa: F401  (fixtures)
 from .test_unanswered_api import DOGS, FUND, FUND_DOCUMENT, seed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SESSION_LOOP]  # the session's Chromium (tests/support/async_browser.py)
 BEIJING = timezone(timedelta(hours=8))
 
 

@@ -5,46 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-from pathlib import Path
 from typing import AsyncIterator
 from urllib.parse import urljoin
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from core.settings import Settings
 from tests.staff.support import PUBLISH_DEADLINE_SECONDS, TOKEN, web_app
+from tests.support.async_browser import SESSION_LOOP, browser  # noqa: F401  (the Chromium fixture)
 from tests.support.stack import free_port
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SESSION_LOOP]  # the session's Chromium (tests/support/async_browser.py)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = PUBLISH_DEADLINE_SECONDS * 1000  # a deadline against hangs, not a speed check
 FACT = "测试专用：梧桐街道的信访接待日是每周四上午。"
 QUESTION = "梧桐街道的信访接待日是哪天？"
 HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">恶意标题'
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator:
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing: run scripts/ensure_system_packages.sh chromium")
-        pytest.skip("Chromium is not installed (scripts/ensure_system_packages.sh chromium)")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def console_url(kb: Settings) -> AsyncIterator[str]:
     """The real web application on a free port, on the test's private knowledge base."""
     hostile = (kb.knowledge_dir / "xfgzl-review.md").read_text(encoding="utf-8").replace(

@@ -7,16 +7,17 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
 
 from core.settings import Settings
 from submissions import SubmissionStore
 from tests.staff.desk_support import CITIZEN_MOBILE, CITIZEN_NAME, desk_settings, file_petition, file_suggestion
 from tests.staff.support import TOKEN
-from tests.staff.test_console_browser import browser  # noqa: F401  (the Chromium fixture)
+from tests.support.async_browser import SESSION_LOOP, browser  # noqa: F401  (the Chromium fixture)
 from tests.support.stack import free_port
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SESSION_LOOP]  # the session's Chromium (tests/support/async_browser.py)
 WAIT_MS = 60_000  # a guard against hangs only
 REPLY = "经现场核查，排水管已于本周修复，人行道已清理。如仍有问题，请再次反映。"
 
@@ -26,7 +27,7 @@ def cfg(tmp_path) -> Settings:
     return desk_settings(tmp_path)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def base_url(cfg: Settings) -> AsyncIterator[str]:
     from web.app import create_app
 

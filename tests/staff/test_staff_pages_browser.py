@@ -11,10 +11,10 @@ import re
 import pytest
 
 from tests.staff.support import TOKEN
-from tests.staff.test_console_browser import browser  # noqa: F401  (the Chromium fixture)
+from tests.support.async_browser import SESSION_LOOP, browser  # noqa: F401  (the Chromium fixture)
 from tests.staff.test_desk_browser import base_url, cfg  # noqa: F401  (the web service on an empty store)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SESSION_LOOP]  # the session's Chromium (tests/support/async_browser.py)
 WAIT_MS = 60_000  # a guard against hangs only
 STAFF_PAGES = {"/staff/": "知识库管理", "/staff/desk": "办件台", "/staff/problems": "共性问题", "/staff/unanswered": "未解答问题"}
 SHARED_MODULE = "/staff/static/staff-common.js"

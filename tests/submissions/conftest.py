@@ -1,9 +1,10 @@
 """Fixtures for the submissions tests: temporary settings, a fake clock, SQLite and PostgreSQL stores.
 
 Every test gets its own ``DATA_DIR`` and SQLite ``DATABASE_URL`` under pytest's tmp_path, so the
-real ``var/`` is never touched. PostgreSQL tests run on a private server started once per session
-(see postgres_cluster.py); each test gets a fresh database. With ``REQUIRE_POSTGRES=1`` a missing
-or broken PostgreSQL fails those tests; otherwise they are skipped with the reason.
+real ``var/`` is never touched. PostgreSQL tests run on the session's private server
+(tests/support/services.py, postgres_cluster.py); each test gets a fresh database. With
+``REQUIRE_POSTGRES=1`` a missing or broken PostgreSQL fails those tests; otherwise they are
+skipped with the reason.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from typing import Callable, Iterator
 import pytest
 
 from core.settings import load_settings
-from postgres_cluster import PostgresCluster, PostgresUnavailable, ensure_installed
 from submission_samples import FakeClock
 from submissions import SubmissionStore
+from tests.submissions.postgres_cluster import PostgresCluster
+from tests.support.services import Service, unavailable
 
 
 @pytest.fixture(autouse=True)
@@ -30,24 +32,11 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    required = os.environ.get("REQUIRE_POSTGRES", "") == "1"
-    cluster = None
-    problem = ""
-    try:
-        cluster = PostgresCluster(ensure_installed())
-        cluster.start()
-    except (PostgresUnavailable, OSError) as exc:
-        problem = f"PostgreSQL unavailable: {exc}"
-        if cluster is not None:
-            cluster.stop()
-    if problem:
-        if required:
-            pytest.fail(problem + " (REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(problem)
-    assert cluster is not None
-    yield cluster
-    cluster.stop()
+def postgres_cluster(postgres_service: Service) -> PostgresCluster:
+    """The session's private PostgreSQL server (shared with the cluster test)."""
+    if postgres_service.postgres is None:
+        unavailable("PostgreSQL", "REQUIRE_POSTGRES", postgres_service.problem)
+    return postgres_service.postgres
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
