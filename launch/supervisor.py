@@ -14,6 +14,7 @@ Every server's output goes to one sink, each line prefixed with its name (``[ras
 """
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -48,10 +49,12 @@ def backoff_seconds(failures: int) -> float:
 
 
 def is_healthy(url: str) -> bool:
+    """True only for an HTTP 200. Anything else -- refused, timed out, or not HTTP at all (a poll of
+    a port nobody listens on yet can connect to itself and read back its own request) -- is "not yet"."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return False
 
 

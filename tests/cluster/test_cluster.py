@@ -34,6 +34,7 @@ from bot.connectors.rest import UNAVAILABLE, conversation_id
 from core.settings import PROJECT_ROOT, load_settings
 from launch import launcher
 from launch.cluster import INSTANCE_HEADER, Layout
+from launch.supervisor import is_healthy
 from submissions.tracking import find_tracking_number
 from tests.submissions.postgres_cluster import PostgresCluster
 from tests.support.instance import REST_WEBHOOK_PATH, Instance, reply_text, started_instance
@@ -204,18 +205,10 @@ async def kill_in_the_middle(load: Load, killed_health_url: str) -> None:
     os.killpg(pid, signal.SIGKILL)
     load.killed_at = time.monotonic()
     while load.answered() < CITIZENS * len(form_turns(0)):
-        if await asyncio.to_thread(answers_health_check, killed_health_url):
+        if await asyncio.to_thread(is_healthy, killed_health_url):
             load.killed_back_at = time.monotonic()
             return
         await asyncio.sleep(0.5)
-
-
-def answers_health_check(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 async def run_load(load: Load, senders: list[str]) -> None:
