@@ -6,6 +6,7 @@ retrieval alone, in one table; the figures are also written as JSON.
     python -m benchmarks --url http://127.0.0.1:5005 --citizens 10   # an assistant already running
     python -m benchmarks --instances 1,2      # 1 Rasa + 1 action server vs 2 + 2 behind nginx (make cluster)
     python -m benchmarks --closed-loop 10,50  # no think time, Rasa's stock bot first as the reference
+    python -m benchmarks --closed-loop 10,50 --instances 2   # the same against 2 + 2 servers (make cluster)
 """
 from __future__ import annotations
 
@@ -155,7 +156,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--closed-loop", type=parse_citizens, metavar="COUNTS",
                         help="closed loop (no think time) at these citizen counts, e.g. 10,50: Rasa's stock "
                         "`rasa init` bot first (trained once in var/bench/stock), then the assistant; prints "
-                        "turns/s, p50/p95/p99 and errors of both and the ratio; only this part runs")
+                        "turns/s, p50/p95/p99 and errors of both and the ratio; only this part runs (with --instances: "
+                        "the assistant as make cluster starts it, per instance count)")
     parser.add_argument("--quick", action="store_true", help="a short run: fewer citizens, questions and retrieval rows")
     parser.add_argument("--no-load", action="store_true", help="skip the end-to-end part")
     parser.add_argument("--no-retrieval", action="store_true", help="skip the retrieval part")
@@ -172,6 +174,15 @@ def run_closed_loop(args: argparse.Namespace, plan: LoadPlan, settings: Any, res
     """``--closed-loop``: the stock bot, then the assistant (started here, or at ``--url``)."""
     result["options"]["closed_loop_citizens"] = args.closed_loop
     stock = measure_stock(plan, args.closed_loop)
+    if args.instances:  # the assistant as `make cluster` starts it, once per instance count
+        runs = measure_instances(args.instances, lambda url, pids: measure_closed_loop_assistant(
+            url, pids, plan, args.closed_loop)[0], log.info)
+        result["closed_loop"] = {"stock": [s.as_dict() for s in stock],
+                                 "instances": [{"instances": run.instances, "load": [s.as_dict() for s in run.summaries]}
+                                               for run in runs]}
+        tables = [f"{run.instances} Rasa + {run.instances} action server(s) behind nginx:\n\n"
+                  + "\n".join(closed_loop_table(stock, run.summaries)) + "\n" for run in runs]
+        return _print_closed_loop(args, result, tables)
     if args.url:
         pids = {name: pid for name, pid in (("rasa", listening_pid(urlparse(args.url).port or 80)),
                                              ("actions", listening_pid(args.action_port or settings.action_port))) if pid}
@@ -184,11 +195,15 @@ def run_closed_loop(args: argparse.Namespace, plan: LoadPlan, settings: Any, res
                 assistant, result["questions"] = measure_closed_loop_assistant(
                     started.rasa_url, started.server_pids, plan, args.closed_loop)
     result["closed_loop"] = {"stock": [s.as_dict() for s in stock], "assistant": [s.as_dict() for s in assistant]}
+    return _print_closed_loop(args, result, ["\n".join(closed_loop_table(stock, assistant))])
+
+
+def _print_closed_loop(args: argparse.Namespace, result: dict[str, Any], tables: list[str]) -> int:
     result["machine"]["load_average_after"] = psutil.getloadavg()[0]
     print(f"# Closed loop {result['started_at']}  ({result['machine']['cpu_count']} CPUs, load average before "
           f"{result['machine']['load_average_before']:.2f}, after {result['machine']['load_average_after']:.2f}; "
           f"revision {result['revision']})\n")
-    print("\n".join(closed_loop_table(stock, assistant)))
+    print("\n".join(tables))
     write_json(result, args.json)
     log.info("figures written to %s", args.json)
     return 0
