@@ -41,7 +41,7 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs, ensur
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Query, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -240,16 +240,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             if not new_events:
                 return
             privacy = TurnPrivacy.of(tracker, new_events)
+            rows = []
             for index, item in enumerate(new_events, start=stored):
                 data = self._stored_form(item.as_dict(), privacy, privacy.answers.get(index))
-                session.add(self.SQLEvent(
-                    sender_id=sender_id,
-                    type_name=item.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                ))
+                rows.append({
+                    "sender_id": sender_id,
+                    "type_name": item.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+            # One INSERT for all the rows (executemany, in order) instead of an ORM object per
+            # event: the ORM's unit of work was about a third of the save's time under load.
+            session.execute(insert(self.SQLEvent), rows)
             self._erase_emptied_slots(session, sender_id, tracker, new_events)
             session.commit()
 
