@@ -5,6 +5,8 @@ retrieval alone, in one table; the figures are also written as JSON.
     python -m benchmarks --quick              # a short run (1 and 10 citizens, smaller retrieval parts)
     python -m benchmarks --url http://127.0.0.1:5005 --citizens 10   # an assistant already running
     python -m benchmarks --instances 1,2      # 1 Rasa + 1 action server vs 2 + 2 behind nginx (make cluster)
+    python -m benchmarks --closed-loop 10,50  # no think time, Rasa's stock bot first as the reference
+    python -m benchmarks --closed-loop 10,50 --instances 2   # the same against 2 + 2 servers (make cluster)
 """
 from __future__ import annotations
 
@@ -27,9 +29,11 @@ from benchmarks.assistant import ThinkTime, run_citizens
 from benchmarks.citizens import citizen_scripts
 from benchmarks.instances import instances_table, measure_instances
 from benchmarks.questions import DEV_CASES_FILE, candidate_questions, knowledge_questions
-from benchmarks.report import render, write_json
+from benchmarks.report import closed_loop_table, render, write_json
 from benchmarks.retrieval import RetrievalFigures, measure_retrieval
 from benchmarks.servers import ResourceSampler, listening_pid
+from benchmarks.stock import (STOCK_CONVERSATIONS_PER_ASSISTANT_CONVERSATION, ensure_stock_bot, started_stock_bot,
+                              stock_scripts)
 from benchmarks.summary import LoadSummary, summarize_run
 from core.settings import PROJECT_ROOT, load_settings
 from tests.support.instance import started_instance
@@ -93,6 +97,35 @@ def measure_load(rasa_url: str, server_pids: dict[str, int], plan: LoadPlan) -> 
     return summaries, {"candidates": len(candidates), "kept": len(questions)}
 
 
+def measure_closed_loop_assistant(rasa_url: str, server_pids: dict[str, int], plan: LoadPlan,
+                                  counts: list[int]) -> tuple[list[LoadSummary], dict[str, Any]]:
+    """The assistant's usual citizens with no think time, at each of ``counts``."""
+    closed = LoadPlan(**{**plan.__dict__, "citizens": counts, "think": ThinkTime(0.0, 0.0), "saturation_citizens": 0})
+    return measure_load(rasa_url, server_pids, closed)
+
+
+def measure_stock(plan: LoadPlan, counts: list[int]) -> list[LoadSummary]:
+    """Rasa's stock bot (trained once in var/bench/stock) with no think time, at each of ``counts``."""
+    model = ensure_stock_bot(log.info)
+    sender_prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    summaries = []
+    no_think = ThinkTime(0.0, 0.0)
+    with started_stock_bot(model, log.info) as (url, pid):
+        warm_up = stock_scripts(2, 2, plan.seed, 99, sender_prefix)
+        asyncio.run(run_citizens(url, warm_up, no_think, plan.seed, 99, plan.timeout_seconds))
+        for run_tag, citizens in enumerate(counts):
+            conversations = conversations_each(citizens, plan) * STOCK_CONVERSATIONS_PER_ASSISTANT_CONVERSATION
+            scripts = stock_scripts(citizens, conversations, plan.seed, run_tag, sender_prefix)
+            log.info("stock bot: %d citizens at once, %d conversation(s) each, no think time", citizens, conversations)
+            with ResourceSampler({"rasa": pid}) as sampler:
+                run = asyncio.run(run_citizens(url, scripts, no_think, plan.seed, run_tag, plan.timeout_seconds))
+            summary = summarize_run(f"stock bot, {citizens} citizens, closed loop", run, sampler.usage())
+            log.info("  %d turns, %d errors, %.1f turns/s, p95 %.0f ms", summary.turns, summary.errors,
+                     summary.turns_per_second, summary.latency.p95_ms or 0)
+            summaries.append(summary)
+    return summaries
+
+
 def git_revision() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
@@ -120,6 +153,11 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--instances", type=parse_citizens, help="compare these numbers of Rasa + action servers "
                         "behind nginx (make cluster), e.g. 1,2; only the load part runs (default citizens 50, "
                         "saturation 10)")
+    parser.add_argument("--closed-loop", type=parse_citizens, metavar="COUNTS",
+                        help="closed loop (no think time) at these citizen counts, e.g. 10,50: Rasa's stock "
+                        "`rasa init` bot first (trained once in var/bench/stock), then the assistant; prints "
+                        "turns/s, p50/p95/p99 and errors of both and the ratio; only this part runs (with --instances: "
+                        "the assistant as make cluster starts it, per instance count)")
     parser.add_argument("--quick", action="store_true", help="a short run: fewer citizens, questions and retrieval rows")
     parser.add_argument("--no-load", action="store_true", help="skip the end-to-end part")
     parser.add_argument("--no-retrieval", action="store_true", help="skip the retrieval part")
@@ -130,6 +168,45 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dev-cases", type=Path, default=DEV_CASES_FILE, help="shared development conversations")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write the JSON (default {DEFAULT_JSON})")
     return parser
+
+
+def run_closed_loop(args: argparse.Namespace, plan: LoadPlan, settings: Any, result: dict[str, Any]) -> int:
+    """``--closed-loop``: the stock bot, then the assistant (started here, or at ``--url``)."""
+    result["options"]["closed_loop_citizens"] = args.closed_loop
+    stock = measure_stock(plan, args.closed_loop)
+    if args.instances:  # the assistant as `make cluster` starts it, once per instance count
+        runs = measure_instances(args.instances, lambda url, pids: measure_closed_loop_assistant(
+            url, pids, plan, args.closed_loop)[0], log.info)
+        result["closed_loop"] = {"stock": [s.as_dict() for s in stock],
+                                 "instances": [{"instances": run.instances, "load": [s.as_dict() for s in run.summaries]}
+                                               for run in runs]}
+        tables = [f"{run.instances} Rasa + {run.instances} action server(s) behind nginx:\n\n"
+                  + "\n".join(closed_loop_table(stock, run.summaries)) + "\n" for run in runs]
+        return _print_closed_loop(args, result, tables)
+    if args.url:
+        pids = {name: pid for name, pid in (("rasa", listening_pid(urlparse(args.url).port or 80)),
+                                             ("actions", listening_pid(args.action_port or settings.action_port))) if pid}
+        assistant, result["questions"] = measure_closed_loop_assistant(args.url.rstrip("/"), pids, plan, args.closed_loop)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-") as data_dir:
+            log.info("starting the assistant (data in %s)", data_dir)
+            with started_instance(Path(data_dir)) as started:
+                log.info("ready in %.1f s", started.startup_seconds)
+                assistant, result["questions"] = measure_closed_loop_assistant(
+                    started.rasa_url, started.server_pids, plan, args.closed_loop)
+    result["closed_loop"] = {"stock": [s.as_dict() for s in stock], "assistant": [s.as_dict() for s in assistant]}
+    return _print_closed_loop(args, result, ["\n".join(closed_loop_table(stock, assistant))])
+
+
+def _print_closed_loop(args: argparse.Namespace, result: dict[str, Any], tables: list[str]) -> int:
+    result["machine"]["load_average_after"] = psutil.getloadavg()[0]
+    print(f"# Closed loop {result['started_at']}  ({result['machine']['cpu_count']} CPUs, load average before "
+          f"{result['machine']['load_average_before']:.2f}, after {result['machine']['load_average_after']:.2f}; "
+          f"revision {result['revision']})\n")
+    print("\n".join(tables))
+    write_json(result, args.json)
+    log.info("figures written to %s", args.json)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                     "seed": plan.seed, "quick": args.quick,
                     "url": args.url},
     }
+    if args.closed_loop:
+        return run_closed_loop(args, plan, settings, result)
     if args.instances:
         runs = measure_instances(args.instances, lambda url, pids: measure_load(url, pids, plan)[0], log.info)
         result["instances"] = [{"instances": run.instances, "startup_seconds": round(run.startup_seconds, 2),

@@ -39,6 +39,26 @@ def load_table(summaries: Sequence[LoadSummary]) -> list[str]:
     return _table(header, rows)
 
 
+def _rasa_cpu_ms_per_turn(summary: LoadSummary) -> float | None:
+    """CPU per turn of every Rasa server together (``rasa``, or ``rasa-1``, ``rasa-2`` … in a cluster)."""
+    seconds = sum(u.cpu_seconds for name, u in summary.servers.items() if name.startswith("rasa"))
+    return seconds * 1000 / summary.turns if summary.turns and seconds else None
+
+
+def closed_loop_table(stock: Sequence[LoadSummary], assistant: Sequence[LoadSummary]) -> list[str]:
+    """Stock bot and assistant side by side per citizen count, with the assistant's share of the stock turns/s."""
+    header = ["citizens", "bot", "turns", "errors", "turns/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms/turn, all Rasa",
+              "turns/s vs stock"]
+    rows = []
+    for reference, ours in zip(stock, assistant):
+        for name, s in (("stock `rasa init`", reference), ("assistant", ours)):
+            ratio = (f"{s.turns_per_second / reference.turns_per_second:.2f}×" if reference.turns_per_second else "–")
+            rows.append([str(s.citizens), name, str(s.turns), str(s.errors), f"{s.turns_per_second:.1f}",
+                         _ms(s.latency.p50_ms), _ms(s.latency.p95_ms), _ms(s.latency.p99_ms),
+                         _ms(_rasa_cpu_ms_per_turn(s)), ratio])
+    return _table(header, rows)
+
+
 def kind_table(summaries: Sequence[LoadSummary]) -> list[str]:
     header = ["citizens", "think time", *(f"{kind} p50 / p95 ms (n)" for kind in TURN_KINDS)]
     rows = []
