@@ -19,10 +19,10 @@ from typing import Callable, Iterator
 import yaml
 
 from benchmarks.citizens import SMALL_TALK, CitizenScript, Turn
-from tests.support.instance import free_port
-from launch.launcher import child_environment
 from core.settings import PROJECT_ROOT
+from launch.launcher import child_environment
 from launch.supervisor import is_healthy
+from tests.support.instance import free_port
 
 STOCK_DIR = PROJECT_ROOT / "var" / "bench" / "stock"
 STARTUP_TIMEOUT_SECONDS = 300.0
