@@ -1,23 +1,19 @@
 """Petition deadlines computed from a date the citizen gives ("我3月1日收到处理意见").
 
-The 《信访工作条例》 sets the periods (15, 60 + 30, 30 and 30 days) but no counting rule; the
-assistant follows the general rule of 《民法典》: the starting day is not counted (第二百零一条), and
-a period whose last day is a statutory rest day ends on the first day after it (第二百零三条).
-Results are indicative; the authority's written notice prevails.
+The 《信访工作条例》 sets the periods (15, 60 + 30, 30 and 30 days); they are counted as
+:mod:`core.periods` counts them (《民法典》第二百零一条、第二百零三条), as the staff desk's case clocks
+are. Results are indicative; the authority's written notice prevails.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 from typing import Optional
 
-import chinese_calendar
-
+from core.periods import COUNTING_RULE, Deadline, holiday_data_covers, period_end
 from core.textnorm import normalize
 
-COUNTING_RULE = "按《中华人民共和国民法典》第二百零一条、第二百零三条的期间计算规则推算：开始当日不计入；最后一日为法定休假日的，顺延至休假日结束的次日"
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
@@ -30,20 +26,6 @@ class StartEvent(Enum):
     REVIEW_OPINION_RECEIVED = "收到复查意见"  # -> request 复核 within 30 days
     ACCEPTED = "受理"  # -> handled within 60 (+30) days
     SUBMITTED = "提交信访事项"  # -> told whether accepted within 15 days
-
-
-@dataclass(frozen=True)
-class Deadline:
-    what: str
-    last_day: date  # after rolling over rest days
-    calendar_day: date  # start + N days, before rolling
-    days: int
-    basis: str
-    citizen_acts: bool  # the citizen must act by then (else it is the authority's time limit)
-
-    @property
-    def rolled(self) -> bool:
-        return self.last_day != self.calendar_day
 
 
 def chinese_number(text: str) -> Optional[int]:
@@ -125,30 +107,6 @@ def start_event(text: str) -> Optional[StartEvent]:
     if re.search(r"递交|提交|寄出|寄了|投递|写信|上访|走访|信访|反映", text):
         return StartEvent.SUBMITTED
     return None
-
-
-def is_rest_day(day: date) -> bool:
-    """Weekends and statutory holidays (adjusted working days count as working days)."""
-    try:
-        return chinese_calendar.is_holiday(day)
-    except NotImplementedError:  # years the holiday calendar does not cover yet: weekends only
-        return day.weekday() >= 5
-
-
-def holiday_data_covers(day: date) -> bool:
-    try:
-        chinese_calendar.is_holiday(day)
-        return True
-    except NotImplementedError:
-        return False
-
-
-def period_end(start: date, days: int, what: str, basis: str, citizen_acts: bool = False) -> Deadline:
-    calendar_day = start + timedelta(days=days)  # the starting day itself is not counted
-    last_day = calendar_day
-    while is_rest_day(last_day):
-        last_day += timedelta(days=1)
-    return Deadline(what, last_day, calendar_day, days, basis, citizen_acts)
 
 
 def deadlines_for(event: StartEvent, start: date) -> list[Deadline]:

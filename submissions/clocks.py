@@ -7,7 +7,7 @@ Petitions (信访事项):
 * handling: 60 days from acceptance, extendable once by at most 30 days with a reason given to the
   citizen (《信访工作条例》第三十四条; knowledge/xfgzl-deadline.md), from ``accepted_at``.
 
-Days are counted as the citizen's deadline calculator counts them (:func:`bot.deadlines.period_end`,
+Days are counted as the citizen's deadline calculator counts them (:func:`core.periods.period_end`,
 《民法典》第二百零一条、第二百零三条): the starting day is not counted, and a last day that is a
 rest day moves to the next working day.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Optional
 
-from bot.deadlines import period_end
+from core.periods import period_end
 from core.timeutil import to_shanghai
 from submissions.workflow import Kind, Status
 

@@ -1,5 +1,6 @@
-"""core/ is the base: no module in it imports the packages built on it (read from the source with
-ast, so imports inside functions and under TYPE_CHECKING count too)."""
+"""core/ is the base: no module in it imports the packages built on it; the record, knowledge and
+analysis packages import neither the servers nor the launcher (read from the source with ast, so
+imports inside functions and under TYPE_CHECKING count too)."""
 from __future__ import annotations
 
 import ast
@@ -8,6 +9,8 @@ from pathlib import Path
 from core.settings import PROJECT_ROOT
 
 BUILT_ON_CORE = frozenset({"bot", "web", "index", "insights", "submissions", "launch", "tests", "benchmarks"})
+# The servers and the composition root; the packages they are built from never import these.
+ABOVE_THE_DOMAIN = frozenset({"bot", "web", "launch"})
 
 
 def imported_modules(source: str) -> list[str]:
@@ -21,16 +24,21 @@ def imported_modules(source: str) -> list[str]:
     return names
 
 
-def upward_imports(package_dir: Path, root: Path) -> list[str]:
-    """``path: module`` for each import of a package in :data:`BUILT_ON_CORE` under ``package_dir``."""
+def upward_imports(package_dir: Path, root: Path, above: frozenset[str] = BUILT_ON_CORE) -> list[str]:
+    """``path: module`` for each import of a package in ``above`` under ``package_dir``."""
     return [f"{path.relative_to(root)}: {name}"
             for path in sorted(package_dir.rglob("*.py"))
             for name in imported_modules(path.read_text(encoding="utf-8"))
-            if name.split(".")[0] in BUILT_ON_CORE]
+            if name.split(".")[0] in above]
 
 
 def test_core_imports_nothing_built_on_it() -> None:
     assert upward_imports(PROJECT_ROOT / "core", PROJECT_ROOT) == []
+
+
+def test_records_knowledge_and_analysis_import_neither_servers_nor_launcher() -> None:
+    for package in ("submissions", "index", "insights"):
+        assert upward_imports(PROJECT_ROOT / package, PROJECT_ROOT, ABOVE_THE_DOMAIN) == [], package
 
 
 def test_an_upward_import_is_found_wherever_it_is_written(tmp_path: Path) -> None:
