@@ -43,6 +43,7 @@ CITIZENS = 50
 KILLED = "rasa-1"
 SURVIVOR = "rasa-2"
 KILL_AFTER_ANSWERS = 120  # of 9 turns x 50 citizens: well inside the load
+REQUESTS_WHILE_FROZEN = 20  # sent between freezing the killed server and killing it
 LOCK_LIFETIME_SECONDS = 15  # a conversation whose turn died with its server waits at most this
 RETRIED_STATUSES = {502, 503, 504}
 REQUEST_TIMEOUT_SECONDS = 120.0  # guards against a hang only
@@ -158,6 +159,7 @@ class Answered:
 class Load:
     instance: Instance
     answers: list[Answered] = field(default_factory=list)
+    sent: int = 0  # requests sent, retries included
     killed_at: float | None = None
     killed_back_at: float | None = None  # the supervisor's new KILLED answers again
 
@@ -174,6 +176,7 @@ async def send_until_answered(session: aiohttp.ClientSession, load: Load, citize
     sent_at = time.monotonic()
     deadline = sent_at + CITIZEN_DEADLINE_SECONDS
     while True:
+        load.sent += 1
         try:
             async with session.post(load.instance.rasa_url + REST_WEBHOOK_PATH, json=body,
                                     timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)) as response:
@@ -199,9 +202,16 @@ async def citizen_files(session: aiohttp.ClientSession, load: Load, citizen: int
 
 
 async def kill_in_the_middle(load: Load, killed_health_url: str) -> None:
+    """SIGKILL one Rasa server with requests in progress on it: it is first frozen (SIGSTOP) until
+    the citizens have sent more requests than the survivor alone would take under least_conn, so
+    some of them wait on the frozen server when it dies, however fast turns are."""
     while load.answered() < KILL_AFTER_ANSWERS:
         await asyncio.sleep(0.05)
     pid = load.instance.supervisor.pids()[KILLED]
+    os.killpg(pid, signal.SIGSTOP)
+    sent_when_frozen, frozen_at = load.sent, time.monotonic()
+    while load.sent < sent_when_frozen + REQUESTS_WHILE_FROZEN and time.monotonic() < frozen_at + 30:
+        await asyncio.sleep(0.05)  # (the 30 s only guards against a hang; the assertions judge)
     os.killpg(pid, signal.SIGKILL)
     load.killed_at = time.monotonic()
     while load.answered() < CITIZENS * len(form_turns(0)):
