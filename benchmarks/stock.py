@@ -7,7 +7,6 @@ every reply comes from its own stories and rules.
 """
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import yaml
 from benchmarks.citizens import SMALL_TALK, CitizenScript, Turn
 from core.settings import PROJECT_ROOT
 from launch.launcher import child_environment
-from launch.supervisor import is_healthy
+from launch.supervisor import is_healthy, stop_process_group
 from tests.support.instance import free_port
 
 STOCK_DIR = PROJECT_ROOT / "var" / "bench" / "stock"
@@ -109,10 +108,4 @@ def started_stock_bot(model: Path, log: Callable[[str], None], directory: Path =
             log(f"stock bot ready at {url} in {time.monotonic() - began:.1f} s")
             yield url, process.pid
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, 15)
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, 9)
-                    process.wait()
+            stop_process_group(process)

@@ -281,6 +281,12 @@ def stop_launcher(launcher: subprocess.Popen[bytes], grace_seconds: float = 120.
         launcher.wait(30)
 
 
+def stop_process_group(popen: subprocess.Popen[bytes], grace_seconds: float = 30.0) -> None:
+    """SIGTERM to a process started in its own session and its children; SIGKILL to the group when
+    it has not exited after ``grace_seconds``."""
+    _end([_Process(popen, "")], grace_seconds)
+
+
 def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
     try:
         os.killpg(popen.pid, signum)
