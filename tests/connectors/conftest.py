@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from core.settings import Settings
 from tests.support import shared_env
-from tests.support.services import Service
+from tests.support.services import Service, unavailable
 from tests.support.stack import RunningAssistant
 
 from .fake_tencent_api import WECHAT, WECOM, FakeTencentApi
@@ -75,5 +75,5 @@ def redis_server(redis_service: Service) -> str:
 @pytest.fixture
 def redis_url(redis_service: Service, redis_server: str) -> str:
     if not redis_server:
-        pytest.skip(f"Redis unavailable: {redis_service.problem} (set REQUIRE_REDIS=1 to make this a failure)")
+        unavailable("Redis", "REQUIRE_REDIS", redis_service.problem)
     return redis_server
