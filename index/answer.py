@@ -18,7 +18,7 @@ from core.textnorm import normalize
 from .chunking import join_sentences
 from .encoder import get_encoder
 from .keywords import keyword_tokens
-from .query import asks_for_number, states_number
+from .query import asks_for_number, in_mandarin, states_number
 from .searcher import Hit, Searcher, SearchResult
 
 MAX_ANSWER_CHARS = 200
@@ -30,7 +30,7 @@ KEEP_MARGIN = 0.08
 PASSAGE_MARGIN = 0.15
 MAX_PASSAGES = 3
 SEARCH_DEPTH = 8
-_DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么意思|啥意思|指什么|是指|含义|定义|是啥|怎么回事|咋回事|是干什么的|是做什么的")
+_DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么叫|啥叫|何谓|何为|什么意思|啥意思|指什么|是指|含义|定义|是啥|怎么回事|咋回事|是干什么的|是做什么的")
 NUMBER_BONUS = 0.08
 # A sentence this similar to one already in the answer says the same thing again (a Shanghai
 # section restating the national rule): it is left out. Restatements measure about 0.95 with
@@ -117,7 +117,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     candidates = [(passage, index, sentence) for passage in passages for index, sentence in enumerate(passage.sentences)]
     if not candidates:
         return _truncate(best.text, max_chars), [best]
-    text = normalize(query)
+    text = in_mandarin(normalize(query))
     encoder = get_encoder(cfg.embedding_model)
     vectors = encoder.encode_sentences([s for _, _, s in candidates])
     similarity = vectors @ encoder.encode_query(text)
@@ -200,8 +200,9 @@ def answer_question(searcher: Searcher, query: str, *, cfg: Settings | None = No
     best = result.best
     if best is None:
         return Answer(result.query, False, suggested_questions=_suggestions(searcher, result), search=result)
-    core = core_passage(result.query, result.hits)
-    text, used = extract_sentences(result.query, answer_passages(result.query, result.hits), core, cfg=cfg)
+    asked = in_mandarin(result.query)
+    core = core_passage(asked, result.hits)
+    text, used = extract_sentences(asked, answer_passages(asked, result.hits), core, cfg=cfg)
     return Answer(
         result.query,
         True,

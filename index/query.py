@@ -4,6 +4,11 @@ Citizens often tell their story first and ask last ("我家楼下饭店油烟很
 办？"). Scored as a whole, the story's details drown the question: BM25's coverage and the
 embedding both average over every clause. The message is therefore also searched by its *focus*,
 the sentence that asks, and each passage keeps the better of the two scores.
+
+Many citizens here write as they speak, in Shanghainese (阿拉、伊拉、啥辰光、伐、哪能) or Mandarin
+colloquialisms (咋). The embedding model and the documents know Mandarin only, so the message is
+searched in Mandarin words (:func:`in_mandarin`); the citizen's own words are what is stored and
+shown.
 """
 from __future__ import annotations
 
@@ -11,6 +16,15 @@ import re
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 _ASKS = re.compile(r"[?？]|吗|呢|怎么|怎样|如何|哪|什么|啥|多久|多长|多少|几|是否|能否|能不能|可不可以|会不会|有没有|要不要|咋|伐")
+# Shanghainese and colloquial words -> Mandarin, longest first. Each pattern is narrow enough not to
+# touch Mandarin words (阿拉伯, 伊拉克, 采伐, 请勿).
+_MANDARIN = [(re.compile(pattern), mandarin) for pattern, mandarin in (
+    (r"啥辰光|啥时光", "什么时候"), (r"辰光", "时候"), (r"阿拉(?!伯)", "我们"), (r"伊拉(?!克)", "他们"),
+    (r"哪能", "怎么"), (r"事体", "事情"), (r"晓得", "知道"), (r"覅", "不要"), (r"里厢", "里面"),
+    (r"一道(?=去|来|走|反映|上访|信访)", "一起"), (r"(?<![请切])勿", "不"), (r"搿", "这"),
+    (r"侬", "你"), (r"咋", "怎么"), (r"啥", "什么"),
+    (r"(?<![采砍征讨杀步])伐(?=[\s，,。.？?！!]|$)", "吗"),
+)]
 # A message shorter than this is its own focus.
 MIN_STORY_CHARS = 24
 
@@ -29,6 +43,13 @@ def question_focus(text: str) -> str | None:
         position = sentences.index(focus)
         focus = "".join(sentences[max(0, position - 1): position + 1])
     return focus if focus != text else None
+
+
+def in_mandarin(text: str) -> str:
+    """``text`` with Shanghainese and colloquial words in Mandarin (what the search looks for)."""
+    for pattern, mandarin in _MANDARIN:
+        text = pattern.sub(mandarin, text)
+    return text
 
 
 # A question after a number (how many days, which number, when) is answered by a text with one.

@@ -23,7 +23,7 @@ from .encoder import get_encoder, model_id
 from .confidence import ConfidenceModel, confidence_features
 from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse
 from .keywords import KeywordIndex, keyword_tokens
-from .query import question_focus
+from .query import in_mandarin, question_focus
 from .vectors import load_vector_index, search_vectors
 
 log = logging.getLogger(__name__)
@@ -195,8 +195,9 @@ class Searcher:
         threshold = self._cfg.retrieval_threshold if threshold is None else threshold
         if version is None or version.empty or not text:
             return SearchResult(text, [], 0.0, threshold, False, version.name if version else None)
-        scored = self._score(version, text, mode)
-        order = self._order(version, text, scored, mode)
+        searched = in_mandarin(text)
+        scored = self._score(version, searched, mode)
+        order = self._order(version, searched, scored, mode)
         hits = [self._hit(version, int(i), scored) for i in order[:k]]
         by_score = np.argsort(-scored.fused, kind="stable")  # the same leading document as ``order``
         if mode == "hybrid":
@@ -226,7 +227,7 @@ class Searcher:
         text = normalize(query)
         if version is None or version.empty or not text:
             return None
-        return self._score(version, text, mode)
+        return self._score(version, in_mandarin(text), mode)
 
     def _score(self, version: _Version, text: str, mode: str) -> ScoredChunks:
         """Signals of every passage for the message, and for its question sentence when it tells

@@ -11,7 +11,7 @@ from index.confidence import FEATURES, ConfidenceModel
 from index.evaluate import PassageRef, load_eval_set
 from index.fusion import MODES, SIGNALS, WEIGHTS, Weights
 from index.keywords import KeywordIndex, canonical_text, load_synonyms, tokenize
-from index.query import question_focus
+from index.query import in_mandarin, question_focus
 
 
 def test_a_short_question_is_its_own_focus() -> None:
@@ -27,6 +27,15 @@ def test_a_story_is_searched_by_the_sentence_that_asks() -> None:
     assert question_focus(story) == "区里给我出了处理意见，说不支持我的请求。我该怎么办？"
     # and when that makes the whole message, the message is its own focus
     assert question_focus("区里给我出了处理意见，说不支持我的请求，我觉得没调查清楚。我该怎么办？") is None
+
+
+def test_shanghainese_is_searched_in_mandarin_words() -> None:
+    assert in_mandarin("区里讲我的事体已经受理了，啥辰光能办好？有规定伐？") == "区里讲我的事情已经受理了，什么时候能办好？有规定吗？"
+    assert in_mandarin("处理结果伊拉寄过来了，我勿满意，哪能办？") == "处理结果他们寄过来了，我不满意，怎么办？"
+    assert in_mandarin("阿拉一幢楼想一道去反映") == "我们一幢楼想一起去反映"
+    # Mandarin words that contain the same characters stay as they are
+    for mandarin in ("阿拉伯国家", "伊拉克", "采伐林木要审批吗", "请勿拦车", "一道数学题"):
+        assert in_mandarin(mandarin) == mandarin
 
 
 def test_citizens_words_become_the_documents_words_longest_first() -> None:

@@ -39,6 +39,14 @@ def test_on_topic_questions_are_answered_confidently(searcher: Searcher, questio
     assert all(0.0 <= hit.dense <= 1.0 and 0.0 <= hit.keyword <= 1.0 for hit in result.hits)
 
 
+def test_shanghainese_is_searched_in_mandarin_and_the_citizens_words_are_kept(searcher: Searcher):
+    typed = "复查要啥辰光申请伐？"
+    result, mandarin = searcher.search(typed), searcher.search("复查要什么时候申请吗？")
+    assert result.query == typed  # what the staff queue and the logs keep
+    assert result.confidence == pytest.approx(mandarin.confidence)
+    assert [h.chunk_id for h in result.hits] == [h.chunk_id for h in mandarin.hits]
+
+
 def test_empty_query_is_not_confident(searcher: Searcher):
     result = searcher.search("   ")
     assert result.hits == [] and not result.confident
