@@ -45,8 +45,9 @@ def send_answer(dispatcher: CollectingDispatcher, result: Answer,
 
 def send_not_sure(dispatcher: CollectingDispatcher, result: Answer,
                   first_buttons: Optional[List[Dict[Text, Text]]] = None, channel: Optional[Text] = None) -> None:
-    dispatcher.utter_message(response="utter_not_sure",
-                             buttons=_buttons(first_buttons or [], result.suggested_questions))
+    buttons = _buttons(first_buttons or [], result.suggested_questions)
+    # "您也可以看看这些相关问题：" only when there are some to look at.
+    dispatcher.utter_message(response="utter_not_sure" if buttons else "utter_not_sure_no_topics", buttons=buttons)
     record_not_sure(result, channel)
 
 

@@ -123,6 +123,14 @@ def test_not_sure_offers_topics_and_puts_the_question_in_the_staff_queue(install
     assert (question.question, question.reason, question.channel) == (UNKNOWN, NOT_SURE, "socketio")
 
 
+def test_not_sure_without_related_questions_does_not_promise_any(installed: ActionServices) -> None:
+    far = "帮我写一首关于秋天的诗"  # PreparedKnowledge: not sure, no suggested questions
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker(far))
+    [message] = dispatcher.messages
+    assert (message["response"], message["buttons"]) == ("utter_not_sure_no_topics", [])
+    assert [q.question for q in recorded(installed, 1)] == [far]
+
+
 def test_unhelpful_feedback_records_the_question_it_was_about(installed: ActionServices) -> None:
     feedback = tracker('/feedback{"helpful": "no"}', earlier=[ANSWERED], intent="feedback",
                        entities=[{"entity": "helpful", "value": "no"}])
