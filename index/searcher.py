@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 EXACT_DENSE_ROWS = 20_000  # below this, flat indexes score every row
 ANN_CANDIDATE_ROWS = 256
 RERANK_DOCUMENTS = 3  # documents whose passages are re-ordered by their own text (see Searcher._order)
+MAX_BUTTON_CHARS = 18  # longer typical questions are offered as buttons only when no shorter one is close
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class _Version:
         self.chunks = [Chunk(**{**r, "sentences": tuple(r["sentences"])}) for r in records["chunks"]]
         self.chunk_positions = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.question_texts: list[str] = records["questions"]
+        self.question_lengths = np.asarray([len(q) for q in self.question_texts])
         self.question_docs: list[str] = records["question_docs"]
         self.row_chunks = np.load(path / store.ROWS)
         self.dense = load_vector_index(path / store.DENSE)
@@ -329,6 +331,8 @@ class Searcher:
         similarity = version.question_vectors @ version.chunk_vector(chunk_index)
         if include_own:  # a question that leads to this very passage comes first
             similarity = similarity + (version.question_chunks == chunk_index)
+        # A question told with a story ("我妈腿脚不好……能不能……？") makes a poor button: short ones first.
+        similarity = similarity - 0.5 * (version.question_lengths > MAX_BUTTON_CHARS)
         chosen: list[str] = []
         seen_docs = set() if include_own else {hit.doc_id}
         for i in np.argsort(-similarity, kind="stable"):

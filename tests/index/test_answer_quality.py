@@ -59,3 +59,16 @@ def test_citizen_questions_keep_their_measured_quality(real_searcher: Searcher) 
     shortfalls = {name: getattr(measured, name) for name, floor in FLOORS.items() if getattr(measured, name) < floor}
     shortfalls |= {name: getattr(measured, name) for name, cap in CEILINGS.items() if getattr(measured, name) > cap}
     assert not shortfalls, (shortfalls, measured)
+
+
+def test_buttons_offer_short_questions(real_searcher: Searcher) -> None:
+    """Typical questions told with a story make poor quick-reply buttons: a short one of the same
+    document goes first whenever there is one close enough (about 7% of buttons were long before)."""
+    from index.searcher import MAX_BUTTON_CHARS
+
+    buttons = []
+    for item in load_eval_set(CITIZEN_EVAL).answerable[:100]:
+        for hit in real_searcher.search(item.question).hits[:3]:
+            buttons += real_searcher.related_questions(hit, k=3) + real_searcher.related_questions(hit, k=1, include_own=True)
+    long_buttons = [b for b in buttons if len(b) > MAX_BUTTON_CHARS]
+    assert len(long_buttons) <= 0.03 * len(buttons), long_buttons[:10]
