@@ -340,7 +340,7 @@ async def test_a_stale_or_malformed_precondition(client, kb):
     (NEW_DOC.replace("region: 上海市\n", ""), "适用地区（region）"),
     (NEW_DOC.replace("tags: [测试专用]", "tags: []"), "标签（tags）"),
     (NEW_DOC.replace("  - 松柏社区议事会每月几号开会？\n  - 松柏社区议事会在哪里开会？\n", ""), "现在有 1 个"),
-    (document_text("九个问题", "## 正文\n\n内容。", questions=[f"问题{i}？" for i in range(9)]), "现在有 9 个"),
+    (document_text("三十一个问题", "## 正文\n\n内容。", questions=[f"问题{i}？" for i in range(31)]), "现在有 31 个"),
     (NEW_DOC.replace("---\n\n## 召开时间", "unknown_field: 1\n---\n\n## 召开时间"), "无法识别的字段"),
     (NEW_DOC.replace("---\n\n## 召开时间", "status: deleted\n---\n\n## 召开时间"), "状态（status）"),
     (NEW_DOC.split("\n---\n")[0] + "\n---\n\n   \n", "正文不能为空"),
