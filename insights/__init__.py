@@ -5,5 +5,5 @@ model (in the web service the action server's, asked over HTTP: :mod:`index.mode
 cached by content hash in ``<DATA_DIR>/insights``), grouped by meaning (:mod:`insights.grouping`), labelled with jieba
 keywords and masked example titles, counted by district and by month, and compared with the
 previous period. :mod:`insights.duplicates` finds the open cases a case probably repeats.
-``python -m insights eval`` measures the grouping on a synthetic set with known groups.
+``python -m benchmarks.grouping`` measures the grouping on a synthetic set with known groups.
 """

@@ -2,7 +2,7 @@
 
 Score = cosine similarity of the two submissions' vectors, plus ``SAME_DISTRICT_BONUS`` when
 both are in the same district; a match needs ``DUPLICATE_THRESHOLD``. Measured with m3e-small
-(python -m insights eval): a case reworded (another opening, another duration, punctuation) stays
+(python -m benchmarks.grouping): a case reworded (another opening, another duration, punctuation) stays
 at cosine ≥ 0.91 of the original in 95 % of cases; two different submissions on the same topic
 are at 0.85 in the median and 0.93 at the 95th percentile (many synthetic ones are near-copies);
 different topics never reach 0.84. So a resubmission in the same district (≥ 0.90) is found,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# Chosen by measurement (python -m insights eval: purity, inverse purity and adjusted Rand on the
+# Chosen by measurement (python -m benchmarks.grouping: purity, inverse purity and adjusted Rand on the
 # synthetic set of 560 submissions in 14 known groups, m3e-small); see docs/staff-guide.md.
 GROUP_THRESHOLD = 0.80
 SEED_MARGIN = 0.06

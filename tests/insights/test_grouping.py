@@ -1,5 +1,5 @@
 """The grouping on a synthetic set of 560 submissions in 14 known recurring problems
-(tests/insights/synthetic.py), with the real embedding model; ``python -m insights eval`` prints
+(tests/insights/synthetic.py), with the real embedding model; ``python -m benchmarks.grouping`` prints
 the same scores around the threshold."""
 from __future__ import annotations
 

@@ -41,6 +41,12 @@ def test_records_knowledge_and_analysis_import_neither_servers_nor_launcher() ->
         assert upward_imports(PROJECT_ROOT / package, PROJECT_ROOT, ABOVE_THE_DOMAIN) == [], package
 
 
+def test_installed_packages_need_neither_the_tests_nor_the_benchmarks() -> None:
+    """tests/ and benchmarks/ are not installed: no installed module may import them."""
+    for package in ("core", "submissions", "index", "insights", "bot", "web", "launch"):
+        assert upward_imports(PROJECT_ROOT / package, PROJECT_ROOT, frozenset({"tests", "benchmarks"})) == [], package
+
+
 def test_an_upward_import_is_found_wherever_it_is_written(tmp_path: Path) -> None:
     package = tmp_path / "core"
     (package / "inner").mkdir(parents=True)

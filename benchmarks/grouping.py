@@ -1,7 +1,7 @@
-"""``python -m insights eval``: how well the grouping finds known recurring problems.
+"""``python -m benchmarks.grouping``: how well the grouping finds known recurring problems.
 
-Run from the repository root (the synthetic set is the tests' generator,
-``tests/insights/synthetic.py``). Prints purity, inverse purity and the adjusted Rand index at the
+A measurement, not part of the installed service: the synthetic set is the tests' generator
+(``tests/insights/synthetic.py``); run it from the repository root. Prints purity, inverse purity and the adjusted Rand index at the
 configured threshold and around it, on the set the threshold was chosen on and on a second set
 drawn with another seed, and the similarities behind the duplicate threshold.
 """
@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .grouping import GROUP_THRESHOLD, group_vectors
-from .metrics import score_grouping
+from insights.grouping import GROUP_THRESHOLD, group_vectors
+from insights.metrics import score_grouping
+from tests.insights.synthetic import SEED, SyntheticCase, generate
 
 HELD_OUT_SEED = 7
 
 
-def _synthetic(seed: int):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.insights.synthetic import SEED, generate
-
+def _synthetic(seed: int) -> list[SyntheticCase]:
     return generate(seed=seed if seed else SEED)
 
 
@@ -34,8 +31,8 @@ def evaluate(cache_dir: Path) -> int:
 
     from submissions.workflow import Status
 
-    from .cases import Case
-    from .vectors import VectorCache
+    from insights.cases import Case
+    from insights.vectors import VectorCache
 
     cache = VectorCache(cache_dir, get_encoder(load_settings().embedding_model))
     for name, seed in (("synthetic set (threshold chosen on it)", 0), (f"second set (seed {HELD_OUT_SEED})", HELD_OUT_SEED)):
@@ -61,10 +58,9 @@ def evaluate(cache_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m insights", description="共性问题分析的评估")
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("eval", help="grouping quality on the synthetic set with known groups")
-    run.add_argument("--cache-dir", type=Path, help="where to keep the vectors (default: a temporary directory)")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.grouping",
+                                     description="共性问题分析的评估：grouping quality on the synthetic set with known groups")
+    parser.add_argument("--cache-dir", type=Path, help="where to keep the vectors (default: a temporary directory)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -72,3 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         return evaluate(args.cache_dir)
     with tempfile.TemporaryDirectory() as directory:
         return evaluate(Path(directory))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

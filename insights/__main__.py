@@ -1,3 +1,0 @@
-from insights.cli import main
-
-raise SystemExit(main())
