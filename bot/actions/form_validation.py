@@ -186,7 +186,7 @@ class ValidateStatusForm(FormValidationAction):
         if number:
             events.append(SlotSet("tracking_number", number))
         rest = turn.normalised.upper().replace(number, " ") if number else turn.normalised
-        last4 = mobile_last4(rest) or _trailing_last4(rest)
+        last4 = mobile_last4(rest) or _trailing_last4(rest) or (_lone_four_digits(rest) if number else None)
         if last4:
             events.append(SlotSet("mobile_last4", last4))
         if not activating and not events:
@@ -210,6 +210,12 @@ def _reopened_after_failed_lookup(events: List[Dict[Text, Any]]) -> bool:
 
 
 _LAST4_PHRASE = re.compile(r"(尾号|后四位|后4位|末四位|末4位)\D{0,4}(\d{4})(?!\d)")
+
+
+def _lone_four_digits(text: Text) -> Optional[Text]:
+    """"我的件XF…怎么样了 1111": beside a tracking number, the one group of exactly four digits."""
+    groups = re.findall(r"(?<!\d)\d{4}(?!\d)", text)
+    return groups[0] if len(groups) == 1 else None
 
 
 def _trailing_last4(text: Text) -> Optional[Text]:

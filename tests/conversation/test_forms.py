@@ -224,6 +224,9 @@ def test_status_lookup_reveals_nothing_for_any_wrong_combination(assistant: Runn
         Conversation(assistant).say("查一下JY20200101ABCDEF，手机尾号1111"),
     }
     assert len(replies) == 1 and number not in replies.pop()
+    # the digits need no "尾号" when they stand beside the number; a wrong pair still finds nothing
+    assert number in Conversation(assistant).say(f"我的件{number}怎么样了 1111")
+    assert number not in Conversation(assistant).say(f"我的件{number}怎么样了 2222")
 
 
 def test_a_wrong_last4_can_be_corrected_in_the_next_message(assistant: RunningAssistant) -> None:
