@@ -26,6 +26,7 @@ TODAY = date(2026, 11, 29)
         ("file_suggestion", "我有个建议想提交"),
         ("file_suggestion", "我想给市里提个建议"),
         ("file_suggestion", "我有个金点子"),
+        ("file_suggestion", "提个建议"),
         ("file_suggestion", "我有一条关于垃圾分类的建议"),
         ("file_petition", "我要向区里反映物业乱收费"),
         ("file_suggestion", "我想提个建议"),
