@@ -66,3 +66,31 @@ def test_percentiles() -> None:
     summary = summarize_seconds([i / 1000 for i in range(1, 101)])
     assert summary.count == 100 and round(summary.p50_ms, 1) == 50.5 and summary.max_ms == 100.0
     assert summarize_seconds([]).p95_ms is None
+
+
+def test_prediction_comparison_ignores_only_timestamps() -> None:
+    from benchmarks.predictions import comparable
+
+    prediction = {"action": "action_listen", "confidence": 1.0, "policy": "RulePolicy",
+                  "events": [{"event": "user_featurization", "timestamp": 1.0, "use_text_for_featurization": False}]}
+    later = {**prediction, "events": [{**prediction["events"][0], "timestamp": 2.0}]}
+    assert comparable(later) == comparable(prediction)
+    assert comparable({**prediction, "confidence": 0.3}) != comparable(prediction)
+    assert comparable({**prediction, "policy": "TEDPolicy"}) != comparable(prediction)
+
+
+def test_longer_conversations_chain_four_stories_without_their_session_starts() -> None:
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    from benchmarks.predictions import chained
+
+    def story(intent: str) -> list:
+        return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                UserUttered(intent=({"name": intent})), ActionExecuted("action_small_talk")]
+
+    stories = [story(f"intent_{i}") for i in range(6)]
+    conversations = chained(stories)
+    assert len(conversations) == 2
+    assert len(conversations[0]) == 5 + 3 * 3
+    assert sum(isinstance(e, SessionStarted) for e in conversations[0]) == 1
+    assert [e.intent_name for e in conversations[1] if isinstance(e, UserUttered)] == [f"intent_{i}" for i in range(2, 6)]
