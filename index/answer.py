@@ -103,7 +103,9 @@ def answer_passages(query: str, hits: list[Hit]) -> list[Hit]:
 
 def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: int = MAX_ANSWER_CHARS,
                       cfg: Settings | None = None) -> tuple[str, list[Hit]]:
-    """The sentences that answer ``query`` and the passages they came from. The answer leads with
+    """The sentences that answer ``query`` (normalised and in Mandarin words, as searched:
+    :func:`extract_answer` and :func:`answer_question` convert it once) and the passages they came
+    from. The answer leads with
     the best passage's most direct sentence (for "how many days", the one with the number; for
     "what is …", the definition), then the others in document order.
 
@@ -117,12 +119,11 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     candidates = [(passage, index, sentence) for passage in passages for index, sentence in enumerate(passage.sentences)]
     if not candidates:
         return _truncate(best.text, max_chars), [best]
-    text = in_mandarin(normalize(query))
     encoder = get_encoder(cfg.embedding_model)
     vectors = encoder.encode_sentences([s for _, _, s in candidates])
-    similarity = vectors @ encoder.encode_query(text)
-    query_tokens = set(keyword_tokens(text))
-    wants_number = asks_for_number(text)
+    similarity = vectors @ encoder.encode_query(query)
+    query_tokens = set(keyword_tokens(query))
+    wants_number = asks_for_number(query)
     scores = [float(sim) + KEYWORD_WEIGHT * _keyword_overlap(query_tokens, sentence)
               + (NUMBER_BONUS if wants_number and states_number(sentence) else 0.0)
               for sim, (_, _, sentence) in zip(similarity, candidates)]
@@ -130,7 +131,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
     in_best = [i for i in range(len(candidates)) if candidates[i][0] is best]
     chosen: set[int] = set()
     definition: int | None = None
-    if _DEFINITION_QUESTION.search(text):
+    if _DEFINITION_QUESTION.search(query):
         opening = min(passages, key=_position)
         definition = next(i for i in range(len(candidates)) if candidates[i][0] is opening)
         chosen.add(definition)
@@ -156,7 +157,7 @@ def extract_sentences(query: str, passages: list[Hit], best: Hit, *, max_chars: 
 
 def extract_answer(query: str, hit: Hit, *, max_chars: int = MAX_ANSWER_CHARS, cfg: Settings | None = None) -> str:
     """The sentences of one passage that answer ``query``."""
-    return extract_sentences(query, [hit], hit, max_chars=max_chars, cfg=cfg)[0]
+    return extract_sentences(in_mandarin(normalize(query)), [hit], hit, max_chars=max_chars, cfg=cfg)[0]
 
 
 def _source(hit: Hit) -> str:
