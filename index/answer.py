@@ -16,6 +16,7 @@ from core.settings import Settings, settings as default_settings
 from core.textnorm import normalize
 
 from .chunking import join_sentences
+from .domain import IN_DOMAIN_FLOOR
 from .encoder import get_encoder
 from .keywords import keyword_tokens
 from .query import asks_for_number, in_mandarin, states_number
@@ -180,13 +181,21 @@ def reply_text(answer: Answer) -> str:
     return f"{answer.text}\n{answer.citation}"
 
 
-# Likely topics are offered only when the best passage is at least this share of the threshold:
-# below it the message is unrelated to the knowledge base (gibberish, another subject).
+# Without the in-domain model (an index built before it), likely topics are offered only when
+# the confidence is at least this share of the threshold.
 SUGGESTION_FLOOR = 0.6
 
 
+def _offers_topics(result: SearchResult) -> bool:
+    """Whether a reply may offer likely topics: the message is about petitions and suggestions
+    (index/domain.py), however unsure the answer. Another subject or gibberish gets none."""
+    if result.in_domain is not None:
+        return result.in_domain >= IN_DOMAIN_FLOOR
+    return result.confidence >= SUGGESTION_FLOOR * result.threshold
+
+
 def _suggestions(searcher: Searcher, result: SearchResult) -> list[str]:
-    if result.confidence < SUGGESTION_FLOOR * result.threshold:
+    if not _offers_topics(result):
         return []
     questions = (q for hit in result.hits[:3] for q in searcher.related_questions(hit, k=1, include_own=True))
     return list(dict.fromkeys(questions))

@@ -20,7 +20,8 @@ from core.textnorm import normalize
 
 from . import store
 from .chunking import CHUNKER_VERSION, Chunk, chunk_document
-from .documents import Document, file_hashes, load_documents
+from .documents import Document, content_hash, file_hashes, load_documents
+from .domain import OFF_TOPIC_TRAIN, fit_domain, off_topic_training
 from .encoder import Encoder, get_encoder, model_id
 from .fusion import background_similarity, calibrate_dense
 from .keywords import KeywordIndex, keyword_tokens, tokenizer_id
@@ -28,7 +29,7 @@ from .vectors import build_vector_index, resolve_kind, save_vector_index
 
 log = logging.getLogger(__name__)
 # Bump when the version layout or how rows are built changes (forces a rebuild).
-BUILD_FORMAT = 6
+BUILD_FORMAT = 7
 
 
 @dataclass
@@ -108,6 +109,7 @@ def _fingerprint(cfg: Settings) -> dict:
         "tokenizer": tokenizer_id(),
         "build_format": BUILD_FORMAT,
         "files": file_hashes(cfg.knowledge_dir),
+        "off_topic_training": content_hash(OFF_TOPIC_TRAIN.read_bytes()),
     }
 
 
@@ -125,7 +127,7 @@ def stale_reasons(cfg: Settings | None = None) -> list[str]:
     if manifest.get("model_id") != fingerprint["model_id"]:
         reasons.append(f"embedding model changed: {manifest.get('model_id')} -> {fingerprint['model_id']}")
     for key, what in (("chunker_version", "chunker"), ("tokenizer", "keyword tokenizer or jieba dictionary"),
-                      ("build_format", "index format")):
+                      ("build_format", "index format"), ("off_topic_training", "off-topic training questions")):
         if manifest.get(key) != fingerprint[key]:
             reasons.append(f"{what} changed")
     indexed, present = manifest.get("files", {}), fingerprint["files"]
@@ -208,7 +210,6 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
             "title": document.title,
             "tags": list(document.tags),
         }
-    report.embedded_texts = encoder.texts_encoded - encoded_before
 
     dim = encoder.dim
     all_chunk_vectors = np.vstack(chunk_vectors) if chunk_vectors else np.zeros((0, dim), np.float32)
@@ -232,6 +233,9 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
         question_texts, question_docs, all_question_vectors, chunk_docs,
         [keyword_tokens(c.passage_text) for c in chunks], all_passage_vectors, all_heading_vectors, background,
     )
+    off_topic_vectors, off_topic_key = _off_topic_vectors(encoder, cache)
+    domain = fit_domain(all_question_vectors, off_topic_vectors)
+    report.embedded_texts = encoder.texts_encoded - encoded_before
     # Row r of the dense and keyword indexes is a chunk (r < len(chunks)) or a typical question;
     # rows.npy maps every row to the chunk it stands for.
     row_chunks = np.concatenate([np.arange(len(chunks)), question_chunks]).astype(np.int64)
@@ -251,6 +255,8 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
         )
         np.save(staging / store.HEADINGS, all_heading_vectors)
         np.save(staging / store.SECTIONS, all_passage_vectors)
+        if domain is not None:
+            domain.save(staging / store.DOMAIN)
         store.write_json(
             staging / store.CHUNKS,
             {"chunks": [_chunk_record(c) for c in chunks], "questions": question_texts, "question_docs": question_docs},
@@ -263,6 +269,7 @@ def _write_version(cfg: Settings, fingerprint: dict, documents: list[Document], 
                 **fingerprint,
                 "dim": dim,
                 **backgrounds,
+                "off_topic_cache_key": off_topic_key,
                 "index_kind": kind,
                 "index_kind_setting": cfg.index_kind,
                 "documents": doc_entries,
@@ -308,6 +315,28 @@ def _map_questions(
                              heading_vectors[first:end] @ question_vectors[i])
         mapped[i] = first + int(np.argmax(calibrate_dense(cosines, background) + keyword))
     return mapped
+
+
+def _off_topic_vectors(encoder: Encoder, cache: Path) -> tuple[np.ndarray, str]:
+    """The off-topic training questions embedded like typical questions, cached like documents;
+    and their cache key."""
+    questions = [normalize(q) for q in off_topic_training()]
+    key = store.cache_key(encoder.model_id, "off-topic-training", content_hash("\n".join(questions).encode()))
+    path = cache / f"{key}.npy"
+    if path.is_file():
+        try:
+            vectors = np.load(path)
+            if len(vectors) == len(questions):
+                return vectors, key
+        except (OSError, ValueError):
+            log.warning("ignoring unreadable embedding cache entry %s", path)
+    vectors = encoder.encode(questions)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cache / f".{key}.{time.time_ns()}.npy"
+    with partial.open("wb") as out:
+        np.save(out, vectors)
+    partial.replace(path)
+    return vectors, key
 
 
 def _chunk_record(chunk: Chunk) -> dict:

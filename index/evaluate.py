@@ -135,6 +135,10 @@ class ModeRecords:
     fact_found: list[bool | None]
     off_topic_confidence: np.ndarray
     misses: list[tuple[str, str, list[str], str]]  # question, expected, top passages, reply
+    # "Not sure" replies: per unsure answerable question, whether a likely-topic button leads to an
+    # answering document; per unsure off-topic question, whether it was offered any (None: answered).
+    unsure_offers_right: list[bool | None] = field(default_factory=list)
+    off_topic_offered: list[bool | None] = field(default_factory=list)
 
 
 def fact_missing(reply: str, facts: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
@@ -145,6 +149,8 @@ def collect(searcher: Searcher, eval_set: EvalSet, mode: str, *, answers: bool =
             threshold: float | None = None) -> ModeRecords:
     """Search (and, with ``answers``, answer at ``threshold``) every question of the set."""
     confidences, ranks, passage_ranks, facts, misses = [], [], [], [], []
+    offers_right: list[bool | None] = []
+    question_documents = searcher.question_documents()
     for item in eval_set.answerable:
         answer = answer_question(searcher, item.question, mode=mode, k=RANK_DEPTH * 4, related=0,
                                  threshold=threshold) if answers else None
@@ -156,6 +162,8 @@ def collect(searcher: Searcher, eval_set: EvalSet, mode: str, *, answers: bool =
                              if any(p.matches(hit) for p in item.passages)), 0)
         reply = f"{answer.text}\n{answer.citation}" if answer is not None and answer.confident else ""
         found = None if answer is None or not item.facts else bool(reply) and not fact_missing(reply, item.facts)
+        offers_right.append(None if answer is None or answer.confident else
+                            any(question_documents.get(q) in item.docs for q in answer.suggested_questions))
         confidences.append(result.confidence)
         ranks.append(rank)
         passage_ranks.append(passage_rank)
@@ -164,9 +172,16 @@ def collect(searcher: Searcher, eval_set: EvalSet, mode: str, *, answers: bool =
             expected = " | ".join(f"{p.doc_id}#{p.heading}" if p.heading else p.doc_id for p in item.passages)
             top = [f"{h.doc_id}#{h.section}" for h in hits[:3]]
             misses.append((item.question, expected, top, reply.replace("\n", " ")))
-    off_topic = [searcher.search(q, k=RANK_DEPTH, mode=mode).confidence for q in eval_set.off_topic]
+    off_topic, offered = [], []
+    for question in eval_set.off_topic:
+        if answers:
+            answer = answer_question(searcher, question, mode=mode, k=RANK_DEPTH, related=0, threshold=threshold)
+            off_topic.append(answer.search.confidence)
+            offered.append(None if answer.confident else bool(answer.suggested_questions))
+        else:
+            off_topic.append(searcher.search(question, k=RANK_DEPTH, mode=mode).confidence)
     return ModeRecords(np.asarray(confidences), np.asarray(ranks), np.asarray(passage_ranks), facts,
-                       np.asarray(off_topic), misses)
+                       np.asarray(off_topic), misses, offers_right, offered)
 
 
 @dataclass(frozen=True)
@@ -267,6 +282,15 @@ def _row(label: str, m: Metrics) -> str:
             f"{m.answerable_abstention:>8.3f}{m.confident_wrong:>8.3f}")
 
 
+def format_offers(records: ModeRecords) -> str:
+    """How useful the likely-topic buttons of "not sure" replies are."""
+    unsure = [offered for offered in records.unsure_offers_right if offered is not None]
+    off = [offered for offered in records.off_topic_offered if offered is not None]
+    return (f"hybrid \"not sure\" replies: {sum(unsure)} of {len(unsure)} answerable questions were offered a "
+            f"button leading to an answering document; {sum(off)} of {len(off)} off-topic questions were offered "
+            f"buttons at all")
+
+
 def format_table(results: dict[str, tuple[Metrics, ModeRecords]], eval_set: EvalSet) -> str:
     header = (f"{'':<16}{'n':>5}{'doc':>7}{'doc':>7}{'pass.':>7}{'pass.':>7}{'':>7}{'':>7}{'':>8}{'off-top':>9}"
               f"{'false':>8}{'conf.':>8}\n"
@@ -285,6 +309,7 @@ def format_table(results: dict[str, tuple[Metrics, ModeRecords]], eval_set: Eval
             lines.append(_row(f"  {kind}", metrics(records, threshold, np.asarray([q.kind == kind for q in eval_set.answerable]))))
         for split in splits:
             lines.append(_row(f"  split {split}", metrics(records, threshold, np.asarray([q.split == split for q in eval_set.answerable]))))
+        lines.append(format_offers(records))
     lines.append("doc hit@k: an answering document among the first k documents; pass. hit@k: a named passage among "
                  "the first k passages; fact: the reply is confident and holds every fact group; off-top abstain: "
                  "off-topic questions below the threshold; false unsure: answerable questions below it; conf. wrong: "

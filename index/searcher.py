@@ -23,6 +23,7 @@ from .encoder import get_encoder, model_id
 from .confidence import ConfidenceModel, confidence_features
 from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse
 from .keywords import KeywordIndex, keyword_tokens
+from .domain import DomainModel
 from .query import in_mandarin, question_focus
 from .vectors import load_vector_index, search_vectors
 
@@ -54,6 +55,9 @@ class SearchResult:
     threshold: float
     confident: bool
     version: str | None
+    # How likely the message is about petitions and suggestions at all (index/domain.py); None
+    # for an index built before the model existed, and for the keyword-only baseline.
+    in_domain: float | None = None
 
     @property
     def best(self) -> Hit | None:
@@ -82,6 +86,7 @@ class _Version:
             self.question_chunks = questions["chunks"]
         self.heading_vectors = np.load(path / store.HEADINGS)
         self.section_vectors = np.load(path / store.SECTIONS)
+        self.domain = DomainModel.load(path / store.DOMAIN)
         self.section_tokens = [set(keyword_tokens(c.passage_text)) for c in self.chunks]
         self.dense_background: float = float(self.manifest.get("dense_background", 0.0))
         self.heading_background: float = float(self.manifest.get("heading_background", 0.0))
@@ -206,7 +211,10 @@ class Searcher:
             confidence = self._confidence.probability(confidence_features(scored, by_score, version.chunk_doc_numbers))
         else:  # the single-signal baselines of the evaluation: their own fused score
             confidence = float(scored.peak_fused[by_score[0]])
-        return SearchResult(text, hits, confidence, threshold, confidence >= threshold, version.name)
+        in_domain = None
+        if version.domain is not None and mode != "keyword":  # the query vector is already encoded
+            in_domain = version.domain.probability(self._encoder.encode_query(searched))
+        return SearchResult(text, hits, confidence, threshold, confidence >= threshold, version.name, in_domain)
 
     def explain(self, query: str) -> tuple[dict[str, float], str | None]:
         """The confidence features of a hybrid search and its top document (for fitting the
@@ -222,6 +230,11 @@ class Searcher:
         """The passages of the current version, in the order :meth:`score_all` scores them."""
         current = self._version
         return current.chunks if current is not None else []
+
+    def question_documents(self) -> dict[str, str]:
+        """Every typical question of the current version and its document (for evaluation)."""
+        current = self._version
+        return dict(zip(current.question_texts, current.question_docs)) if current is not None else {}
 
     def score_all(self, query: str, mode: str = "hybrid") -> ScoredChunks | None:
         """Every passage's signals and fused score on the current version (for weight tuning)."""

@@ -34,6 +34,7 @@ DENSE = "dense.faiss"
 QUESTIONS = "questions.npz"
 HEADINGS = "headings.npy"
 SECTIONS = "sections.npy"  # each passage under its own heading, without the document title
+DOMAIN = "domain.npz"  # is a message about petitions and suggestions at all (index/domain.py)
 KEYWORDS = "keywords"
 KEEP_VERSIONS = 3
 LOCK_TIMEOUT_SECONDS = 600.0
@@ -131,9 +132,10 @@ def collect_garbage(index_dir: Path, keep: int = KEEP_VERSIONS) -> list[str]:
         except (FileNotFoundError, ValueError):
             continue
         used.update(doc["cache_key"] for doc in manifest.get("documents", {}).values())
+        used.add(manifest.get("off_topic_cache_key", ""))
     cache = cache_dir(index_dir)
     if cache.is_dir():
-        for entry in cache.glob("*.npz"):
+        for entry in [*cache.glob("*.npz"), *cache.glob("*.npy")]:
             if entry.stem not in used:
                 entry.unlink(missing_ok=True)
     return removed

@@ -15,15 +15,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from pathlib import Path
-
 from .confidence import ConfidenceModel, fit
+from .domain import off_topic_training
 from .evaluate import EvalSet, MIN_OFF_TOPIC_ABSTENTION
 from .fusion import SIGNALS, Weights
 from .searcher import Searcher
 
 GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
-OFF_TOPIC_TRAIN = Path(__file__).with_name("data") / "off_topic_train.txt"
 
 
 @dataclass(frozen=True)
@@ -105,11 +103,6 @@ def format_candidates(candidates: list[Candidate]) -> str:
         lines.append(f"{label:<72}{c.passage_hit_at_1:>8.3f}{c.doc_hit_at_1:>7.3f}{c.threshold:>8.3f}"
                      f"{c.answered_right:>7.3f}{c.off_topic_abstention:>8.3f}")
     return "\n".join(lines)
-
-
-def off_topic_training(path: Path = OFF_TOPIC_TRAIN) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def fit_confidence(searcher: Searcher, eval_set: EvalSet) -> tuple[ConfidenceModel, str]:

@@ -6,7 +6,7 @@ import pytest
 from core.settings import PROJECT_ROOT, load_settings
 from index import Searcher, build_index
 from index.answer_check import load_cases, report, run
-from index.evaluate import collect, load_eval_set, metrics
+from index.evaluate import ModeRecords, collect, load_eval_set, metrics
 
 MIN_ANSWER_SHARE = 0.85
 CITIZEN_EVAL = PROJECT_ROOT / "tests" / "data" / "citizen_eval.yaml"
@@ -53,12 +53,26 @@ def test_citizen_eval_set_names_passages_that_exist_and_facts_they_state(real_se
     assert not problems, "\n".join(problems[:20])
 
 
-def test_citizen_questions_keep_their_measured_quality(real_searcher: Searcher) -> None:
-    eval_set = load_eval_set(CITIZEN_EVAL).only("test")
-    measured = metrics(collect(real_searcher, eval_set, "hybrid"), real_searcher.threshold)
+@pytest.fixture(scope="module")
+def citizen_test_records(real_searcher: Searcher) -> ModeRecords:
+    return collect(real_searcher, load_eval_set(CITIZEN_EVAL).only("test"), "hybrid")
+
+
+def test_citizen_questions_keep_their_measured_quality(real_searcher: Searcher, citizen_test_records: ModeRecords) -> None:
+    measured = metrics(citizen_test_records, real_searcher.threshold)
     shortfalls = {name: getattr(measured, name) for name, floor in FLOORS.items() if getattr(measured, name) < floor}
     shortfalls |= {name: getattr(measured, name) for name, cap in CEILINGS.items() if getattr(measured, name) > cap}
     assert not shortfalls, (shortfalls, measured)
+
+
+def test_not_sure_replies_offer_citizens_their_topic_and_other_subjects_nothing(citizen_test_records: ModeRecords) -> None:
+    """Likely-topic buttons follow the in-domain model, not the answer confidence: on the test
+    split, 31 of 62 unsure answerable questions get a button to an answering document (24 when the
+    confidence decided), and 0 of 54 unsure off-topic questions get buttons (7 before)."""
+    unsure = [offered for offered in citizen_test_records.unsure_offers_right if offered is not None]
+    off_topic = [offered for offered in citizen_test_records.off_topic_offered if offered is not None]
+    assert sum(unsure) >= 0.45 * len(unsure), (sum(unsure), len(unsure))
+    assert sum(off_topic) <= 0.05 * len(off_topic), (sum(off_topic), len(off_topic))
 
 
 def test_buttons_offer_short_questions(real_searcher: Searcher) -> None:

@@ -9,6 +9,7 @@ from core.settings import Settings
 from index import Searcher, build_index, is_stale
 from index import store
 from index.builder import stale_reasons
+from index.domain import off_topic_training
 
 
 def _append(path: Path, text: str) -> None:
@@ -26,10 +27,12 @@ def test_first_build_embeds_every_active_document_and_skips_retired_and_broken(k
     assert "YAML" in report.problems[0]["reason"]
     assert report.chunks == 10 and report.questions == 9
     headed = 9  # chunks under a heading: their heading is embedded too
-    assert report.embedded_texts == 2 * report.chunks + headed + report.questions
+    # ... and the off-topic training questions of the in-domain model (cached after this build)
+    assert report.embedded_texts == 2 * report.chunks + headed + report.questions + len(off_topic_training())
     assert not is_stale(kb)
 
     manifest = store.current_manifest(kb.index_dir)
+    assert (store.version_path(kb.index_dir, manifest["version"]) / store.DOMAIN).is_file()
     assert set(manifest["documents"]) == {"fx-channels", "fx-review", "fx-suggestion"}
     assert manifest["model_id"].startswith("m3e-small@")
     result = Searcher(kb).search("旧办法规定的受理期限是多少？", k=10)
