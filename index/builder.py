@@ -21,7 +21,7 @@ from core.textnorm import normalize
 from . import store
 from .chunking import CHUNKER_VERSION, Chunk, chunk_document
 from .documents import Document, content_hash, file_hashes, load_documents
-from .domain import OFF_TOPIC_TRAIN, fit_domain, off_topic_training
+from .domain import fit_domain, off_topic_training
 from .encoder import Encoder, get_encoder, model_id
 from .fusion import background_similarity, calibrate_dense
 from .keywords import KeywordIndex, keyword_tokens, tokenizer_id
@@ -109,7 +109,7 @@ def _fingerprint(cfg: Settings) -> dict:
         "tokenizer": tokenizer_id(),
         "build_format": BUILD_FORMAT,
         "files": file_hashes(cfg.knowledge_dir),
-        "off_topic_training": content_hash(OFF_TOPIC_TRAIN.read_bytes()),
+        "off_topic_training": content_hash("\n".join(off_topic_training()).encode()),
     }
 
 
@@ -321,6 +321,8 @@ def _off_topic_vectors(encoder: Encoder, cache: Path) -> tuple[np.ndarray, str]:
     """The off-topic training questions embedded like typical questions, cached like documents;
     and their cache key."""
     questions = [normalize(q) for q in off_topic_training()]
+    if not questions:
+        return np.zeros((0, encoder.dim), np.float32), ""
     key = store.cache_key(encoder.model_id, "off-topic-training", content_hash("\n".join(questions).encode()))
     path = cache / f"{key}.npy"
     if path.is_file():

@@ -26,8 +26,12 @@ OFF_TOPIC_TRAIN = Path(__file__).with_name("data") / "off_topic_train.txt"
 IN_DOMAIN_FLOOR = 0.5
 
 
-def off_topic_training(path: Path = OFF_TOPIC_TRAIN) -> list[str]:
-    """The off-topic training questions (one per line; # starts a comment)."""
+def off_topic_training(path: Path | None = None) -> list[str]:
+    """The off-topic training questions (one per line; # starts a comment); none without the file
+    (the build then fits no model and "not sure" falls back to the confidence floor)."""
+    path = path or OFF_TOPIC_TRAIN
+    if not path.is_file():
+        return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 

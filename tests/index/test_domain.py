@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
-from index import Searcher, store
+from index import Searcher, build_index, store
 from index.answer import answer_question
 from index.domain import DomainModel, fit_domain
 
@@ -37,3 +37,15 @@ def test_a_version_built_before_the_model_existed_still_answers(built: Settings)
     result = searcher.search("对复查意见还是不满意可以怎么办？")
     assert result.in_domain is None
     assert answer_question(searcher, "对复查意见还是不满意可以怎么办？").confident
+
+
+def test_without_off_topic_training_questions_the_build_fits_no_model_and_still_publishes(
+        kb: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import index.domain
+
+    monkeypatch.setattr(index.domain, "OFF_TOPIC_TRAIN", tmp_path / "absent.txt")
+    report = build_index(kb)
+    assert report.published
+    version = store.version_path(kb.index_dir, store.current_version(kb.index_dir))
+    assert not (version / store.DOMAIN).exists()
+    assert Searcher(kb).search("对复查意见还是不满意可以怎么办？").in_domain is None
