@@ -26,7 +26,7 @@ MAX_ANSWER_CHARS = 200
 MAX_ANSWER_SENTENCES = 3
 KEYWORD_WEIGHT = 0.5
 # A further sentence joins the answer when its score is within this margin of the best one.
-KEEP_MARGIN = 0.08
+KEEP_MARGIN = 0.12
 # Passages of the best document within this fused-score margin of the best passage are used too.
 PASSAGE_MARGIN = 0.15
 MAX_PASSAGES = 3
