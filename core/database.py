@@ -1,7 +1,8 @@
 """Engines for the two supported databases (the schema itself: :mod:`submissions.schema`).
 
 * SQLite (the default, ``sqlite:///<data_dir>/assistant.db``): WAL journal so readers never
-  block the writer, a busy timeout so concurrent writers wait instead of failing, foreign keys on.
+  block the writer, a busy timeout (``SQLITE_BUSY_TIMEOUT_SECONDS``) so concurrent writers wait
+  instead of failing, foreign keys on.
 * PostgreSQL (``postgresql://…``, driver psycopg2): a connection pool with pre-ping.
 
 Statement parameters are hidden from SQLAlchemy's logs and error messages. SQLite files (the
@@ -11,6 +12,7 @@ are readable by their owner only: :func:`private_sqlite_file`.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.engine.url import URL
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+from core.settings import load_settings
 
 
 def normalize_database_url(database_url: str) -> URL:
@@ -52,10 +54,10 @@ def private_sqlite_file(database: str | None) -> None:
             pass
 
 
-def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+def _on_sqlite_connect(busy_timeout_seconds: float, dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {round(busy_timeout_seconds * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
@@ -65,13 +67,14 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 def create_database_engine(database_url: str) -> Engine:
     url = normalize_database_url(database_url)
     if url.get_backend_name() == "sqlite":
+        busy_timeout_seconds = load_settings().sqlite_busy_timeout_seconds  # SQLITE_BUSY_TIMEOUT_SECONDS
         private_sqlite_file(url.database)
         engine = create_engine(
             url,
             future=True,
             hide_parameters=True,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_seconds, "check_same_thread": False},
         )
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", partial(_on_sqlite_connect, busy_timeout_seconds))
         return engine
     return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=15)

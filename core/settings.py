@@ -197,6 +197,9 @@ class Settings:
     # looks for notices to send as WeChat/WeCom messages.
     notice_max_age_days: float = 30.0
     notice_poll_seconds: float = 15.0
+    # How long a write to a SQLite DATABASE_URL waits for another writer's lock before it fails
+    # (SQLite's busy timeout; core/database.py).
+    sqlite_busy_timeout_seconds: float = 30.0
 
     @property
     def action_server_url(self) -> str:
@@ -285,6 +288,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lock_lifetime_seconds=env.integer("LOCK_LIFETIME_SECONDS", 60),
         notice_max_age_days=env.number("NOTICE_MAX_AGE_DAYS", 30.0),
         notice_poll_seconds=env.number("NOTICE_POLL_SECONDS", 15.0),
+        sqlite_busy_timeout_seconds=env.number("SQLITE_BUSY_TIMEOUT_SECONDS", 30.0),
     )
 
 

@@ -1,6 +1,7 @@
-"""Both of Rasa's evaluations of the trained model in one process, so Rasa and TensorFlow load
-once: the test stories as ``rasa test core --fail-on-prediction-errors`` runs them, then intent
-classification on the held-out NLU data through ``python -m bot.evaluate_nlu``'s own entry point.
+"""Both of Rasa's evaluations of the trained model in one process, so Rasa, TensorFlow and the
+model load once: the test stories as ``rasa test core --fail-on-prediction-errors`` runs them,
+then intent classification on the held-out NLU data through ``python -m bot.evaluate_nlu``'s own
+entry point (its ``Agent.load`` of the same model gets the agent already loaded).
 
     python -m tests.rasa.evaluations MODEL STORIES OUT_DIR
 
@@ -15,13 +16,33 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot import evaluate_nlu
 
-
-async def follow_stories(model: Path, stories: Path, out_dir: Path) -> dict[str, object]:
-    """What ``rasa test core --fail-on-prediction-errors`` does, without the command line."""
+if TYPE_CHECKING:
     from rasa.core.agent import Agent
+
+
+def load_once(model: Path) -> Agent:
+    """Load ``model``; later ``Agent.load`` calls for the same model return this agent (one load
+    takes most of a minute on a busy machine)."""
+    from rasa.core.agent import Agent
+
+    load = Agent.load
+    agent = load(str(model))
+
+    def loaded_already(model_path: str, *args: Any, **kwargs: Any) -> Agent:
+        if Path(model_path) == model and not args and not kwargs:
+            return agent
+        return load(model_path, *args, **kwargs)
+
+    Agent.load = loaded_already  # type: ignore[method-assign]
+    return agent
+
+
+async def follow_stories(agent: Agent, stories: Path, out_dir: Path) -> dict[str, object]:
+    """What ``rasa test core --fail-on-prediction-errors`` does, without the command line."""
     from rasa.core.test import WrongPredictionException, test as evaluate_stories
 
     from bot.rule_prediction import skip_impossible_text_pass
@@ -29,7 +50,7 @@ async def follow_stories(model: Path, stories: Path, out_dir: Path) -> dict[str,
     skip_impossible_text_pass()  # as the Rasa server predicts (bot/rasa_server.py)
 
     try:
-        await evaluate_stories(str(stories), Agent.load(str(model)), out_directory=str(out_dir),
+        await evaluate_stories(str(stories), agent, out_directory=str(out_dir),
                                fail_on_prediction_errors=True, disable_plotting=True)
     except WrongPredictionException as error:
         return {"passed": False, "error": str(error)}
@@ -46,7 +67,7 @@ def main(argv: list[str]) -> int:
     configure_logging_and_warnings(logging.WARNING, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(logging.WARNING)
     out_dir.mkdir(parents=True, exist_ok=True)
-    outcome = asyncio.run(follow_stories(model, stories, out_dir))
+    outcome = asyncio.run(follow_stories(load_once(model), stories, out_dir))
     (out_dir / "stories.json").write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
     return evaluate_nlu.main(["--model", str(model), "--json", str(out_dir / "nlu_report.json")])
 

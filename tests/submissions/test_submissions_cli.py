@@ -1,4 +1,5 @@
-"""The staff command line, run as a real subprocess against this test's database."""
+"""The staff command line against this test's database: in-process through the function
+``python -m submissions`` runs, and as a real subprocess (tests/submissions/command_line.py)."""
 from __future__ import annotations
 
 import csv
@@ -6,31 +7,16 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from core.settings import PROJECT_ROOT
 from submission_samples import ID_NUMBER, MOBILE, petition, suggestion
 from submissions import Status, SubmissionStore
+from tests.submissions.command_line import cli, cli_process
 
 CONSENT = datetime(2025, 3, 1, 1, 59, tzinfo=timezone.utc)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m submissions ARGS`` with this test's DATA_DIR / DATABASE_URL."""
-    return subprocess.run(
-        [sys.executable, "-m", "submissions", *args],
-        cwd=PROJECT_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -44,7 +30,7 @@ def filed(store: SubmissionStore) -> dict[str, str]:
 
 
 def test_list_shows_masked_rows_and_filters(filed: dict[str, str]) -> None:
-    result = cli("list")
+    result = cli_process("list")
     assert result.returncode == 0, result.stderr
     assert filed["petition"] in result.stdout and filed["suggestion"] in result.stdout
     assert "136****1111" in result.stdout and "赵*" in result.stdout and "已提交" in result.stdout

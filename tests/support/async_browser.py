@@ -8,7 +8,7 @@ fixtures that serve the pages, run in pytest-asyncio's session loop: a module th
 ``@pytest_asyncio.fixture(loop_scope="session")``. A test left in a loop of its own gets an
 error saying so instead of a hang.
 
-(The widget tests use Playwright's sync API, one Chromium per module: tests/widget/conftest.py.)
+(The widget tests use Playwright's sync API, one Chromium of their own: tests/widget/conftest.py.)
 """
 from __future__ import annotations
 

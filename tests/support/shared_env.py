@@ -26,4 +26,7 @@ ENV = {
     "WECOM_API_BASE": f"http://127.0.0.1:{FAKE_WECOM_API_PORT}",
     # Case notices for WeChat/WeCom are looked for every second (the tests wait for them).
     "NOTICE_POLL_SECONDS": "1",
+    # A write the submissions database cannot take fails after 5 s, not 30 s
+    # (tests/conversation/test_forms.py holds the lock past it).
+    "SQLITE_BUSY_TIMEOUT_SECONDS": "5",
 }

@@ -1,5 +1,6 @@
-"""Browser fixtures for the widget tests: one headless Chromium per test module, a fresh browser
-context (empty localStorage) per test, and pages of other sites that embed the widget."""
+"""Browser fixtures for the widget tests: one headless Chromium for all of them (launched when
+the first widget test asks for it), a fresh browser context (empty localStorage, cookies and
+cache) per test, and pages of other sites that embed the widget."""
 from __future__ import annotations
 
 import http.server
@@ -14,7 +15,7 @@ from tests.widget.browser import CHROMIUM_ARGS, chromium_path, unavailable
 EXPECT_TIMEOUT_MS = 90_000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     try:
         from playwright.sync_api import expect, sync_playwright
