@@ -180,7 +180,12 @@ def run(argv: Optional[Sequence[str]] = None, store: Optional[SubmissionStore] =
         print("错误：使用 --reveal 时必须用 --actor 注明操作人员（将记入审计日志）", file=sys.stderr)
         return 2
     owned = store is None
-    store = store or SubmissionStore.from_settings()
+    if store is None:
+        try:  # a database this version cannot use (e.g. from a newer version): a message, no traceback
+            store = SubmissionStore.from_settings()
+        except SubmissionError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
     try:
         if args.command == "list":
             _print_list(store.list_records(status=args.status, kind=args.kind, limit=args.limit), sys.stdout)
