@@ -50,6 +50,13 @@ class Answer:
     suggested_questions: list[str] = field(default_factory=list)
     search: SearchResult | None = None
 
+    @property
+    def other_subject(self) -> bool:
+        """Whether the message is about something else than petitions and suggestions, by the
+        in-domain model (index/domain.py); False when there is none to ask."""
+        in_domain = self.search.in_domain if self.search is not None else None
+        return in_domain is not None and in_domain < IN_DOMAIN_FLOOR
+
 
 def _keyword_overlap(query_tokens: set[str], sentence: str) -> float:
     """Share of the query's keywords (weighted by length: longer words say more) in the sentence."""

@@ -46,8 +46,13 @@ def send_answer(dispatcher: CollectingDispatcher, result: Answer,
 def send_not_sure(dispatcher: CollectingDispatcher, result: Answer,
                   first_buttons: Optional[List[Dict[Text, Text]]] = None, channel: Optional[Text] = None) -> None:
     buttons = _buttons(first_buttons or [], result.suggested_questions)
-    # "您也可以看看这些相关问题：" only when there are some to look at.
-    dispatcher.utter_message(response="utter_not_sure" if buttons else "utter_not_sure_no_topics", buttons=buttons)
+    # "您也可以看看这些相关问题：" only when there are some to look at; a message about another
+    # subject (社保, a restaurant) is told what the assistant covers and where else to ask.
+    if buttons:
+        response = "utter_not_sure"
+    else:
+        response = "utter_not_sure_other_subject" if result.other_subject else "utter_not_sure_no_topics"
+    dispatcher.utter_message(response=response, buttons=buttons)
     record_not_sure(result, channel)
 
 

@@ -25,7 +25,7 @@ from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
 from bot.actions.services import ActionServices
 from bot.deadlines import StartEvent, deadline_reply
 from core.settings import PROJECT_ROOT, load_settings
-from index import Answer, reply_text
+from index import Answer, SearchResult, reply_text
 from submissions.unanswered import NOT_SURE, UNHELPFUL, UnansweredQuestions
 
 ACTION_MODULES = sorted(p.stem for p in (PROJECT_ROOT / "bot" / "actions").glob("*.py") if p.stem != "__init__")
@@ -129,6 +129,17 @@ def test_not_sure_without_related_questions_does_not_promise_any(installed: Acti
     [message] = dispatcher.messages
     assert (message["response"], message["buttons"]) == ("utter_not_sure_no_topics", [])
     assert [q.question for q in recorded(installed, 1)] == [far]
+
+
+def test_not_sure_about_another_subject_says_what_is_covered(installed: ActionServices) -> None:
+    """The in-domain model (index/domain.py) judged the message to be about another subject."""
+    other = "社保卡丢了怎么补办"
+    searched = SearchResult(other, [], 0.05, 0.6, False, "v1", in_domain=0.02)
+    installed.knowledge._answers[other] = Answer(other, False, search=searched)
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker(other))
+    [message] = dispatcher.messages
+    assert (message["response"], message["buttons"]) == ("utter_not_sure_other_subject", [])
+    assert [q.question for q in recorded(installed, 1)] == [other]  # staff still see it
 
 
 def test_unhelpful_feedback_records_the_question_it_was_about(installed: ActionServices) -> None:
