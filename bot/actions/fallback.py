@@ -51,9 +51,9 @@ def send_fallback(dispatcher: CollectingDispatcher, tracker: Tracker, result: kn
     if runs >= 2:
         dispatcher.utter_message(response="utter_fallback_offer_human")
         send_human_channels(dispatcher)
-    else:
+    else:  # a message about another subject is told what the assistant covers; the buttons show it
         dispatcher.utter_message(
-            response="utter_ask_rephrase",
+            response="utter_not_sure_other_subject" if result.other_subject else "utter_ask_rephrase",
             buttons=likely_topic_buttons(tracker, result.suggested_questions),
         )
 

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import services as action_services
 from bot.actions.deadline import ActionDeadline
+from bot.actions.fallback import DEFAULT_TOPIC_QUESTIONS, ActionFallback
 from bot.actions.feedback import ActionFeedback
 from bot.actions.handoff import HANDOFF_PAYLOAD, ActionHandoff
 from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
@@ -140,6 +141,23 @@ def test_not_sure_about_another_subject_says_what_is_covered(installed: ActionSe
     [message] = dispatcher.messages
     assert (message["response"], message["buttons"]) == ("utter_not_sure_other_subject", [])
     assert [q.question for q in recorded(installed, 1)] == [other]  # staff still see it
+
+
+def test_the_classifier_unsure_about_another_subject_says_what_is_covered_and_shows_it(installed: ActionServices) -> None:
+    """The NLU fallback tries the knowledge base too; the first time, a message about another
+    subject gets the scope reply instead of "please rephrase", with the covered topics as buttons."""
+    other, unclear = "高考成绩复核怎么申请", "嗯那个就是说"
+    for text, in_domain in ((other, 0.02), (unclear, 0.7)):
+        installed.knowledge._answers[text] = Answer(text, False, search=SearchResult(text, [], 0.1, 0.6, False, "v1",
+                                                                                     in_domain=in_domain))
+    responses = {}
+    for text in (other, unclear):
+        dispatcher, _ = run(ActionFallback(), tracker(text, intent="nlu_fallback"))
+        [message] = dispatcher.messages
+        responses[text] = message["response"]
+        assert [b["title"] for b in message["buttons"]][:3] == list(DEFAULT_TOPIC_QUESTIONS)
+    assert responses == {other: "utter_not_sure_other_subject", unclear: "utter_ask_rephrase"}
+    assert sorted(q.question for q in recorded(installed, 2)) == sorted([other, unclear])  # staff see both
 
 
 def test_unhelpful_feedback_records_the_question_it_was_about(installed: ActionServices) -> None:
