@@ -130,6 +130,10 @@ class BackgroundRecorder:
             return False
         return True
 
+    def close(self) -> None:
+        """Write the questions already queued, then stop taking more (a shutdown loses none)."""
+        self._executor.shutdown(wait=True)
+
     def _record(self, question: str, channel: str, reason: str, document_id: Optional[str]) -> None:
         try:
             self._questions().record(question, channel, reason, document_id)

@@ -58,6 +58,7 @@ def installed(tmp_path: Path) -> Iterator[ActionServices]:
         yield services
     finally:
         action_services.install(previous)
+        services.unanswered.close()  # the questions still being recorded, before the store closes
         store = services._store
         if store is not None:
             store.close()
