@@ -64,10 +64,13 @@ def _on_sqlite_connect(busy_timeout_seconds: float, dbapi_connection: Any, conne
         cursor.close()
 
 
-def create_database_engine(database_url: str) -> Engine:
+def create_database_engine(database_url: str, busy_timeout_seconds: float | None = None) -> Engine:
+    """An engine for ``database_url``. ``busy_timeout_seconds`` (SQLite only): the caller's
+    ``Settings.sqlite_busy_timeout_seconds``; without it, ``SQLITE_BUSY_TIMEOUT_SECONDS`` is read."""
     url = normalize_database_url(database_url)
     if url.get_backend_name() == "sqlite":
-        busy_timeout_seconds = load_settings().sqlite_busy_timeout_seconds  # SQLITE_BUSY_TIMEOUT_SECONDS
+        if busy_timeout_seconds is None:
+            busy_timeout_seconds = load_settings().sqlite_busy_timeout_seconds
         private_sqlite_file(url.database)
         engine = create_engine(
             url,

@@ -74,7 +74,7 @@ def prepare_database(settings: Settings) -> None:
     from core.database import create_database_engine
     from submissions.schema import SchemaError, upgrade_schema
 
-    engine = create_database_engine(settings.database_url)
+    engine = create_database_engine(settings.database_url, settings.sqlite_busy_timeout_seconds)
     try:
         log.info("database schema at revision %s", upgrade_schema(engine))
     except SchemaError as exc:

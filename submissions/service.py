@@ -136,7 +136,7 @@ class SubmissionStore:
         settings = settings or load_settings()
         protector = DataProtector(resolve_data_key(settings.data_key, settings.data_dir))
         options.setdefault("number_throttle", number_throttle_policy(settings))
-        return cls(create_database_engine(settings.database_url), protector, **options)  # type: ignore[arg-type]
+        return cls(create_database_engine(settings.database_url, settings.sqlite_busy_timeout_seconds), protector, **options)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return f"SubmissionStore({self._engine.url.render_as_string(hide_password=True)})"

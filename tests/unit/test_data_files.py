@@ -47,3 +47,16 @@ def test_an_existing_readable_database_is_narrowed(tmp_path: Path) -> None:
     os.chmod(database, 0o644)
     create_database_engine(f"sqlite:///{database}").dispose()
     assert mode(database) == 0o600
+
+
+def test_a_store_made_from_settings_waits_as_long_as_those_settings_say(tmp_path: Path) -> None:
+    """SQLITE_BUSY_TIMEOUT_SECONDS of the settings given, not of the process environment."""
+    from submissions.service import SubmissionStore
+
+    settings = load_settings({"DATA_DIR": str(tmp_path), "SQLITE_BUSY_TIMEOUT_SECONDS": "2.5"})
+    store = SubmissionStore.from_settings(settings)
+    try:
+        with store.session() as session:
+            assert session.execute(text("PRAGMA busy_timeout")).scalar_one() == 2500
+    finally:
+        store.close()
