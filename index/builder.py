@@ -68,21 +68,36 @@ class _Embedded:
 _CACHE_VIEWS = "chunks+passages+headings+questions"
 
 
+def _read_cached(cache: Path, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays of a cache entry, or None when it is missing or unreadable."""
+    path = cache / f"{key}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (OSError, ValueError):
+        log.warning("ignoring unreadable embedding cache entry %s", path)
+        return None
+
+
+def _write_cached(cache: Path, key: str, **arrays: np.ndarray) -> None:
+    """Write a cache entry whole or not at all (a concurrent reader never sees half of one)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cache / f".{key}.{time.time_ns()}.npz"
+    np.savez(partial, **arrays)
+    partial.replace(cache / f"{key}.npz")
+
+
 def _embed_document(
     encoder: Encoder, document: Document, chunks: list[Chunk], questions: list[str], cache: Path, use_cache: bool
 ) -> _Embedded:
     key = store.cache_key(encoder.model_id, f"{CHUNKER_VERSION}/{_CACHE_VIEWS}", document.content_hash)
-    path = cache / f"{key}.npz"
-    if use_cache and path.is_file():
-        try:
-            with np.load(path) as stored:
-                embedded = _Embedded(
-                    stored["chunks"], stored["passages"], stored["headings"], stored["questions"], key, True
-                )
-            if len(embedded.chunk_vectors) == len(chunks) and len(embedded.question_vectors) == len(questions):
-                return embedded
-        except (OSError, ValueError, KeyError):
-            log.warning("ignoring unreadable embedding cache entry %s", path)
+    stored = _read_cached(cache, key) if use_cache else None
+    if stored is not None and {"chunks", "passages", "headings", "questions"} <= stored.keys():
+        embedded = _Embedded(stored["chunks"], stored["passages"], stored["headings"], stored["questions"], key, True)
+        if len(embedded.chunk_vectors) == len(chunks) and len(embedded.question_vectors) == len(questions):
+            return embedded
     n = len(chunks)
     headed = [i for i, c in enumerate(chunks) if c.section]
     vectors = encoder.encode(
@@ -93,11 +108,8 @@ def _embed_document(
     heading_vectors = passage_vectors.copy()
     heading_vectors[headed] = vectors[2 * n : 2 * n + len(headed)]
     embedded = _Embedded(vectors[:n], passage_vectors, heading_vectors, vectors[2 * n + len(headed) :], key, False)
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = cache / f".{key}.{time.time_ns()}.npz"
-    np.savez(partial, chunks=embedded.chunk_vectors, passages=embedded.passage_vectors,
-             headings=embedded.heading_vectors, questions=embedded.question_vectors)
-    partial.replace(path)
+    _write_cached(cache, key, chunks=embedded.chunk_vectors, passages=embedded.passage_vectors,
+                  headings=embedded.heading_vectors, questions=embedded.question_vectors)
     return embedded
 
 
@@ -324,20 +336,11 @@ def _off_topic_vectors(encoder: Encoder, cache: Path) -> tuple[np.ndarray, str]:
     if not questions:
         return np.zeros((0, encoder.dim), np.float32), ""
     key = store.cache_key(encoder.model_id, "off-topic-training", content_hash("\n".join(questions).encode()))
-    path = cache / f"{key}.npy"
-    if path.is_file():
-        try:
-            vectors = np.load(path)
-            if len(vectors) == len(questions):
-                return vectors, key
-        except (OSError, ValueError):
-            log.warning("ignoring unreadable embedding cache entry %s", path)
+    stored = _read_cached(cache, key)
+    if stored is not None and "questions" in stored and len(stored["questions"]) == len(questions):
+        return stored["questions"], key
     vectors = encoder.encode(questions)
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = cache / f".{key}.{time.time_ns()}.npy"
-    with partial.open("wb") as out:
-        np.save(out, vectors)
-    partial.replace(path)
+    _write_cached(cache, key, questions=vectors)
     return vectors, key
 
 

@@ -135,7 +135,7 @@ def collect_garbage(index_dir: Path, keep: int = KEEP_VERSIONS) -> list[str]:
         used.add(manifest.get("off_topic_cache_key", ""))
     cache = cache_dir(index_dir)
     if cache.is_dir():
-        for entry in [*cache.glob("*.npz"), *cache.glob("*.npy")]:
+        for entry in cache.glob("*.npz"):
             if entry.stem not in used:
                 entry.unlink(missing_ok=True)
     return removed

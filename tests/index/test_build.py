@@ -103,12 +103,11 @@ def test_old_versions_are_collected_but_the_current_one_is_kept(built: Settings)
     versions = sorted(p.name for p in store.versions_dir(built.index_dir).iterdir())
     assert len(versions) == store.KEEP_VERSIONS
     assert store.current_version(built.index_dir) == versions[-1]
-    # cache entries of collected versions are gone: one per document of the kept versions
-    kept_keys = {
-        doc["cache_key"]
-        for name in versions
-        for doc in store.read_manifest(store.version_path(built.index_dir, name))["documents"].values()
-    }
+    # cache entries of collected versions are gone: one per document of the kept versions, and
+    # their off-topic training questions (index/domain.py)
+    manifests = [store.read_manifest(store.version_path(built.index_dir, name)) for name in versions]
+    kept_keys = {doc["cache_key"] for manifest in manifests for doc in manifest["documents"].values()}
+    kept_keys |= {manifest["off_topic_cache_key"] for manifest in manifests}
     assert {p.stem for p in store.cache_dir(built.index_dir).glob("*.npz")} == kept_keys
 
 
