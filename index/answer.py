@@ -16,7 +16,6 @@ from core.settings import Settings, settings as default_settings
 from core.textnorm import normalize
 
 from .chunking import join_sentences
-from .domain import IN_DOMAIN_FLOOR
 from .encoder import get_encoder
 from .keywords import keyword_tokens
 from .query import asks_for_number, in_mandarin, states_number
@@ -52,10 +51,8 @@ class Answer:
 
     @property
     def other_subject(self) -> bool:
-        """Whether the message is about something else than petitions and suggestions, by the
-        in-domain model (index/domain.py); False when there is none to ask."""
-        in_domain = self.search.in_domain if self.search is not None else None
-        return in_domain is not None and in_domain < IN_DOMAIN_FLOOR
+        """See :attr:`SearchResult.other_subject` (False without a search)."""
+        return self.search is not None and self.search.other_subject
 
 
 def _keyword_overlap(query_tokens: set[str], sentence: str) -> float:
@@ -197,7 +194,7 @@ def _offers_topics(result: SearchResult) -> bool:
     """Whether a reply may offer likely topics: the message is about petitions and suggestions
     (index/domain.py), however unsure the answer. Another subject or gibberish gets none."""
     if result.in_domain is not None:
-        return result.in_domain >= IN_DOMAIN_FLOOR
+        return not result.other_subject
     return result.confidence >= SUGGESTION_FLOOR * result.threshold
 
 

@@ -23,7 +23,7 @@ from .encoder import get_encoder, model_id
 from .confidence import ConfidenceModel, confidence_features
 from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse
 from .keywords import KeywordIndex, keyword_tokens
-from .domain import DomainModel
+from .domain import IN_DOMAIN_FLOOR, DomainModel
 from .query import in_mandarin, question_focus
 from .vectors import load_vector_index, search_vectors
 
@@ -58,6 +58,12 @@ class SearchResult:
     # How likely the message is about petitions and suggestions at all (index/domain.py); None
     # for an index built before the model existed, and for the keyword-only baseline.
     in_domain: float | None = None
+
+    @property
+    def other_subject(self) -> bool:
+        """Whether the in-domain model judges the message to be about something else than
+        petitions and suggestions; False when there is no model to ask."""
+        return self.in_domain is not None and self.in_domain < IN_DOMAIN_FLOOR
 
     @property
     def best(self) -> Hit | None:
