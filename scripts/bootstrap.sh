@@ -55,16 +55,28 @@ EOF
     "$py310" -m venv "$venv"
 fi
 
+# The stamp holds the hash of the files that decide the install (line 1) and the extras installed
+# with them (line 2): `make run` after `make test` needs nothing more, so it installs nothing.
 stamp="$venv/.install-stamp"
-wanted_stamp="$(cat pyproject.toml constraints.txt "$0" | sha256sum | cut -d' ' -f1)-$extras"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted_stamp" ]; then
+wanted_hash="$(cat pyproject.toml constraints.txt "$0" | sha256sum | cut -d' ' -f1)"
+installed_extras=""
+needs_install=1
+if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$wanted_hash" ]; then
+    installed_extras="$(sed -n 2p "$stamp")"
+    needs_install=0
+    for extra in ${extras//,/ }; do
+        [[ ",$installed_extras," == *",$extra,"* ]] || needs_install=1
+    done
+fi
+if [ "$needs_install" = 1 ]; then
+    all_extras="$(printf '%s\n' ${installed_extras//,/ } ${extras//,/ } | sort -u | paste -sd, -)"
     say "installing dependencies (first run downloads several GB: Rasa, TensorFlow, PyTorch)"
     "$venv/bin/python" -m pip install --quiet --upgrade "pip>=24,<27"
     target="."
-    [ -n "$extras" ] && target=".[$extras]"
+    [ -n "$all_extras" ] && target=".[$all_extras]"
     "$venv/bin/python" -m pip install --quiet --constraint constraints.txt --editable "$target"
     "$venv/bin/python" -m pip check
-    echo "$wanted_stamp" > "$stamp"
+    printf '%s\n%s\n' "$wanted_hash" "$all_extras" > "$stamp"
 fi
 
 if [ ! -f "$model_dir/config.json" ]; then
