@@ -29,6 +29,8 @@ TODAY = date(2026, 11, 29)
         ("file_suggestion", "提个建议"),
         ("file_suggestion", "我有一条关于垃圾分类的建议"),
         ("file_petition", "我要向区里反映物业乱收费"),
+        ("file_petition", "我想在网上提交一件信访事项"),
+        ("file_suggestion", "帮我在网上提交一条建议"),
         ("file_suggestion", "我想提个建议"),
         ("file_suggestion", "我要提人民建议"),
         ("file_suggestion", "帮我提交一个建议"),
@@ -39,6 +41,8 @@ TODAY = date(2026, 11, 29)
         ("check_status", "帮我查一下进度"),
         ("check_status", "我的信访件到哪一步了"),
         ("check_status", "我提交的建议有回复了吗"),
+        ("check_status", "我想查一下我提交的事项办得怎么样了"),
+        ("check_status", "查查我反映的问题处理得怎样了"),
         ("ask_deadline", "/ask_deadline"),
         ("ask_deadline", "我3月1日收到处理意见，复查最晚哪天申请？"),
         ("ask_deadline", "我昨天收到答复，最晚什么时候申请复查"),
@@ -73,6 +77,7 @@ def test_clear_requests_start(intent: str, text: str) -> None:
         ("file_suggestion", "提建议有奖励吗"),
         ("check_status", "怎么查询信访事项的办理进度？"),
         ("check_status", "提交以后在哪里查结果"),
+        ("check_status", "我提交的事项怎么查进度？"),
         # A story with no request: the citizen describes a problem.
         ("file_petition", "楼下饭店油烟很大，找物业也没用"),
         # Intents that never start anything here.
