@@ -24,7 +24,9 @@ def send_human_channels(dispatcher: CollectingDispatcher) -> None:
 class ActionHandoff(Action):
     """The ways to a person, for a citizen who asks for one. A question about staff that the
     classifier took for such a request ("工作人员会不会把我的事说出去？") is answered instead when a
-    published document answers it with confidence."""
+    published document answers it with confidence; when none does but some are likely topics
+    ("她能不能当面说、让工作人员帮着记下来？"), the citizen gets "not sure" with those topics and
+    the handoff as the first button, rather than only the ways to a person."""
 
     def name(self) -> Text:
         return "action_handoff"
@@ -37,6 +39,10 @@ class ActionHandoff(Action):
             result = await knowledge.search(text)
             if result.confident:
                 knowledge.send_answer(dispatcher, result, first_buttons=[HANDOFF_BUTTON])
+                return []
+            if result.suggested_questions:
+                knowledge.send_not_sure(dispatcher, result, first_buttons=[HANDOFF_BUTTON],
+                                        channel=tracker.get_latest_input_channel())
                 return []
         send_human_channels(dispatcher)
         return []

@@ -21,7 +21,7 @@ from bot.actions import services as action_services
 from bot.actions.deadline import ActionDeadline
 from bot.actions.fallback import DEFAULT_TOPIC_QUESTIONS, ActionFallback
 from bot.actions.feedback import ActionFeedback
-from bot.actions.handoff import HANDOFF_PAYLOAD, ActionHandoff
+from bot.actions.handoff import HANDOFF_BUTTON, HANDOFF_PAYLOAD, ActionHandoff
 from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
 from bot.actions.services import ActionServices
 from bot.deadlines import StartEvent, deadline_reply
@@ -191,3 +191,19 @@ def test_a_request_for_a_person_gets_the_channels_and_the_handoff(installed: Act
     assert dispatcher.messages[0]["response"] == "utter_human_channels"
     assert dispatcher.messages[1]["custom"] == HANDOFF_PAYLOAD
     assert installed.knowledge.asked == []
+
+
+def test_a_question_about_staff_the_base_is_unsure_of_gets_its_likely_topics_and_the_handoff_button(
+        installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionHandoff(), tracker(UNKNOWN, intent="request_human"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_not_sure"
+    assert [b["title"] for b in message["buttons"]] == [HANDOFF_BUTTON["title"], *NOT_SURE_ANSWER.suggested_questions]
+    assert [q.question for q in recorded(installed, 1)] == [UNKNOWN]
+
+
+def test_a_question_about_staff_with_no_likely_topic_gets_the_ways_to_a_person(installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionHandoff(), tracker("工作人员下班了还能找到人吗", intent="request_human"))
+    assert dispatcher.messages[0]["response"] == "utter_human_channels"
+    assert dispatcher.messages[1]["custom"] == HANDOFF_PAYLOAD
+    assert installed.knowledge.asked == ["工作人员下班了还能找到人吗"]
