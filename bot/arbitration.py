@@ -24,6 +24,7 @@ from typing import Optional
 
 from bot.deadlines import parse_start_date
 from core.textnorm import normalize
+from submissions.tracking import find_tracking_number
 
 # Intents that start something: the form or calculation each one starts.
 COMMAND_INTENTS = ("file_petition", "file_suggestion", "check_status", "ask_deadline")
@@ -57,10 +58,9 @@ _FILE_COMMAND = re.compile(
     # "我有个金点子", "我有一条建议想提": someone with something to hand in
     + r"|^(我|我们)?(有|想到)(个|一个|条|一条|几条|些|一些)[^，,。？?！!]{0,12}?(建议|金点子|好点子|点子|想法|主意|意见)"
 )
-_TRACKING_NUMBER = re.compile(r"(XF|JY)\s*\d{8}\s*[A-Z0-9]{6}", re.IGNORECASE)
 _STATUS_COMMAND = re.compile(
     r"(查|查询|查一下|查查|看看|看一下|问问)(我的|一下|下)?.{0,10}(进度|状态|结果|办理情况|处理情况|办到|到哪)"
-    r"|我(的|反映的|提交的|投诉的|提的).{0,12}((办|处理)得怎么?样|怎么?样了|到哪|哪一步|有结果|有回复|有回音|有答复|有消息|受理了|进度|状态)"
+    r"|我(之前|以前|上次|前几天|上周|上个月|刚才|昨天)?(的|反映的|提交的|投诉的|提的).{0,12}((办|处理)得怎么?样|怎么?样了|到哪|哪一步|有结果|有回复|有回音|有答复|有消息|受理了|进度|状态)"
     r"|^(查询|查)?(办理)?(进度|状态)$"
 )
 # "怎么查进度" asks how; "我的件办得怎么样了" asks about the citizen's own case.
@@ -104,7 +104,7 @@ def asks_to_start(intent: str, text: str, today: Optional[date] = None) -> Optio
         return "button"
     normalised = normalize(text)
     if intent == "check_status":
-        if _TRACKING_NUMBER.search(normalised):
+        if find_tracking_number(normalised):
             return "tracking number"
         if _STATUS_COMMAND.search(normalised) and not _HOW_TO.search(normalised):
             return "status request"

@@ -42,11 +42,20 @@ def kind_of(tracking_number: str) -> Kind:
 
 
 _TRACKING_IN_TEXT = re.compile(r"(?<![A-Z0-9])(?:XF|JY)\d{8}[A-Z0-9]{6}(?![A-Z0-9])", re.ASCII)
+_SEPARATED = r"[\s\-－—_]*"
+_WRITTEN_APART = re.compile(rf"(?<![A-Za-z0-9])(XF|JY){_SEPARATED}(\d{{8}}){_SEPARATED}([A-Za-z0-9]{{6}})(?![A-Za-z0-9])",
+                            re.ASCII | re.IGNORECASE)
+
+
+def join_tracking_numbers(text: str) -> str:
+    """``text`` with every tracking number in its canonical form: citizens copy them with spaces or
+    dashes and in lower case ("jy 20261208-k7q2mx"); the rest of the text is left as it is."""
+    return _WRITTEN_APART.sub(lambda match: "".join(match.groups()).upper(), to_halfwidth_alnum(text))
 
 
 def find_tracking_number(text: Optional[str]) -> Optional[str]:
-    """The first tracking number written anywhere in ``text`` ("查一下 jy20261122k7q2mx 尾号…")."""
+    """The first tracking number written anywhere in ``text`` ("查一下 jy 20261122-k7q2mx 尾号…")."""
     if not text:
         return None
-    match = _TRACKING_IN_TEXT.search(to_halfwidth_alnum(text).upper())
+    match = _TRACKING_IN_TEXT.search(join_tracking_numbers(text).upper())
     return match.group(0) if match else None

@@ -9,7 +9,8 @@ import pytest
 from core.personal_data.masking import (
     log_safe, mask_address, mask_email, mask_id_number, mask_mobile, mask_name, redact_personal_data,
 )
-from submissions.tracking import ALPHABET, new_tracking_number, normalize_tracking_number
+from submissions.tracking import (ALPHABET, find_tracking_number, join_tracking_numbers, new_tracking_number,
+                                  normalize_tracking_number)
 from submissions.validation import validate_id_number, validate_mobile
 from submissions.workflow import Kind
 
@@ -81,6 +82,20 @@ def test_normalize_tracking_number() -> None:
     assert normalize_tracking_number("AB20250301ABC234") is None
     assert normalize_tracking_number("") is None
     assert normalize_tracking_number(None) is None
+
+
+@pytest.mark.parametrize("typed", ["我的编号是 JY 20261208 K7Q2MX，手机后四位2468", "查询 jy-20261208-k7q2mx 尾号2468",
+                                   "JY20261208K7Q2MX", "查ＪＹ２０２６１２０８Ｋ７Ｑ２ＭＸ"])
+def test_a_tracking_number_is_found_however_it_is_written(typed: str) -> None:
+    assert find_tracking_number(typed) == "JY20261208K7Q2MX"
+    assert "JY20261208K7Q2MX" in join_tracking_numbers(typed)
+    assert "2468" in join_tracking_numbers(typed) or "2468" not in typed
+
+
+def test_joining_leaves_other_text_and_numbers_alone() -> None:
+    text = "电话 021-12345678，编号 XF 2026120 ABC123 不完整"
+    assert join_tracking_numbers(text) == text
+    assert find_tracking_number(text) is None
 
 
 # --- personal data inside free text --------------------------------------------------------------

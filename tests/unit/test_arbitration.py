@@ -42,6 +42,8 @@ TODAY = date(2026, 11, 29)
         ("check_status", "我的信访件到哪一步了"),
         ("check_status", "我提交的建议有回复了吗"),
         ("check_status", "我想查一下我提交的事项办得怎么样了"),
+        ("check_status", "我之前提交的建议现在有结果了吗"),
+        ("check_status", "查询 jy-20261208-k7q2mx 尾号2468"),
         ("check_status", "查查我反映的问题处理得怎样了"),
         ("ask_deadline", "/ask_deadline"),
         ("ask_deadline", "我3月1日收到处理意见，复查最晚哪天申请？"),
