@@ -186,7 +186,10 @@ class ValidateStatusForm(FormValidationAction):
         if number:
             events.append(SlotSet("tracking_number", number))
         rest = turn.normalised.upper().replace(number, " ") if number else turn.normalised
-        last4 = mobile_last4(rest) or _trailing_last4(rest) or (_lone_four_digits(rest) if number else None)
+        # A lone group of four digits counts beside a number, or when the form asked for them
+        # ("不好意思输错了，是2468").
+        lone = _lone_four_digits(rest) if number or requested == "mobile_last4" else None
+        last4 = mobile_last4(rest) or _trailing_last4(rest) or lone
         if last4:
             events.append(SlotSet("mobile_last4", last4))
         if not activating and not events:

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import services as action_services
 from bot.actions.deadline import ActionDeadline
 from bot.actions.fallback import DEFAULT_TOPIC_QUESTIONS, ActionFallback
+from bot.actions.form_validation import ValidateStatusForm
 from bot.actions.feedback import ActionFeedback
 from bot.actions.handoff import HANDOFF_BUTTON, HANDOFF_PAYLOAD, ActionHandoff
 from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
@@ -207,3 +208,18 @@ def test_a_question_about_staff_with_no_likely_topic_gets_the_ways_to_a_person(i
     assert dispatcher.messages[0]["response"] == "utter_human_channels"
     assert dispatcher.messages[1]["custom"] == HANDOFF_PAYLOAD
     assert installed.knowledge.asked == ["工作人员下班了还能找到人吗"]
+
+
+@pytest.mark.parametrize("text, last4", [("不好意思输错了，是2468", "2468"), ("2468", "2468"), ("尾号是 2468 吧", "2468")])
+def test_the_status_form_takes_the_four_digits_it_asked_for_inside_a_sentence(
+        installed: ActionServices, text: str, last4: str) -> None:
+    slots = {"requested_slot": "mobile_last4", "tracking_number": "JY20261208K7Q2MX"}
+    _, events = run(ValidateStatusForm(), tracker(text, slots=slots, intent="inform"))
+    assert {"event": "slot", "name": "mobile_last4", "value": last4, "timestamp": None} in events
+
+
+def test_the_status_form_takes_no_four_digits_it_did_not_ask_for(installed: ActionServices) -> None:
+    slots = {"requested_slot": "tracking_number"}
+    dispatcher, events = run(ValidateStatusForm(), tracker("我记得是2468开头的", slots=slots, intent="inform"))
+    assert not any(e.get("name") == "mobile_last4" and e.get("value") for e in events)
+    assert "查询编号" in dispatcher.messages[0]["text"]
