@@ -9,13 +9,14 @@ import re
 
 EMERGENCY_INTENT = "emergency"
 
-# Present-tense danger: fire, violence, self-harm, medical collapse, gas, people trapped.
-EMERGENCY_PATTERNS: tuple[str, ...] = (
+# Danger to others or to the body: fire, violence, medical collapse, poisoning, gas, people trapped.
+# Not forced when the message tells it as a past event ("去年楼下饭店着火了，……能信访要赔偿吗"):
+# that is a petition story, and the classifier still decides whether it is an emergency.
+DANGER_PATTERNS: tuple[str, ...] = (
     r"(着|著|起|失)火(了|啦)|火灾|烧起来了",
     r"救命",
     r"(有人|正在|在)(打架|斗殴|打人|行凶|砍人|捅人|杀人)",
     r"(拿|持)(刀|枪|棍)",
-    r"(跳楼|跳河|轻生|自杀|不想活)",
     r"(晕倒|昏迷|没有?呼吸|心脏骤停|大出血|流了很多血)",
     r"(叫不醒|不省人事|(昏|晕)过去了|抽搐|口吐白沫|没有?心跳|没气了|呼吸困难|心脏病(发作|犯了))",
     r"(喝|吃)了(农药|老鼠药|敌敌畏|百草枯|很多安眠药|一瓶安眠药)|(中毒|触电)了",
@@ -28,9 +29,27 @@ EMERGENCY_PATTERNS: tuple[str, ...] = (
     r"(绑架|被抢走|劫持)",
     r"(闯进|闯入)我家|砸我家",
 )
-_EMERGENCY = re.compile("|".join(f"(?:{p})" for p in EMERGENCY_PATTERNS))
+# Thoughts of ending one's life: always forced, whatever the tense.
+SELF_HARM_PATTERNS: tuple[str, ...] = (
+    r"(跳楼|跳河|轻生|自杀|不想活|活不下去|活着没意思|活着没有意义|想死|不如死了|寻死|了结自己|结束(自己的)?生命)",
+    r"(撑不下去了|从.{0,8}跳下去|割腕|上吊)",
+)
+EMERGENCY_PATTERNS: tuple[str, ...] = DANGER_PATTERNS + SELF_HARM_PATTERNS
+_DANGER = re.compile("|".join(f"(?:{p})" for p in DANGER_PATTERNS))
+_SELF_HARM = re.compile("|".join(f"(?:{p})" for p in SELF_HARM_PATTERNS))
+# A time well in the past: "去年", "上个月", "三年前", "那次".
+_PAST_EVENT = re.compile(
+    r"去年|前年|上个?月|上上个?月|上周|上星期|上礼拜|当年|那年|那次|那天|曾经"
+    r"|([0-9]+|[一二两三四五六七八九十几半]+)(年|个月|个星期|周|天)(以)?前"
+)
+
+
+def is_self_harm(text: str) -> bool:
+    """True when the (normalised) text speaks of ending one's own life."""
+    return bool(_SELF_HARM.search(text or ""))
 
 
 def is_emergency(text: str) -> bool:
-    """True when the (normalised) text describes danger happening now."""
-    return bool(_EMERGENCY.search(text or ""))
+    """True when the (normalised) text describes danger happening now (or thoughts of self-harm)."""
+    text = text or ""
+    return is_self_harm(text) or (bool(_DANGER.search(text)) and not _PAST_EVENT.search(text))

@@ -19,7 +19,7 @@ from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
-from bot.emergency import is_emergency
+from bot.emergency import is_self_harm
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 from core.textnorm import normalize
 from index import Answer
@@ -119,9 +119,10 @@ class ActionSmallTalk(Action):
 
 
 class ActionEmergency(Action):
-    """The emergency numbers, always first. When only the classifier (not the emergency guard's
-    unmistakable phrases) heard an emergency in a question the knowledge base answers, the answer
-    follows ("家里老人不方便跑，打个电话反映行不行？")."""
+    """The emergency numbers, always first, and the psychological assistance line (12356) when the
+    message speaks of self-harm. A question in the same message that the knowledge base answers
+    with confidence is answered after them: the classifier can hear an emergency in a question
+    ("家里老人不方便跑，打个电话反映行不行？"), and a citizen in distress may still ask one."""
 
     def name(self) -> Text:
         return "action_emergency"
@@ -131,7 +132,9 @@ class ActionEmergency(Action):
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_emergency")
         text = latest_text(tracker)
-        if not is_emergency(normalize(text)) and is_substantive_question(text):
+        if is_self_harm(normalize(text)):
+            dispatcher.utter_message(response="utter_self_harm_help")
+        if is_substantive_question(text):
             result = await knowledge.search(text)
             if result.confident:
                 knowledge.send_answer(dispatcher, result)

@@ -24,6 +24,7 @@ from bot.actions.form_validation import ValidateStatusForm
 from bot.actions.feedback import ActionFeedback
 from bot.actions.handoff import HANDOFF_BUTTON, HANDOFF_PAYLOAD, ActionHandoff
 from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
+from bot.actions.routing import ActionEmergency
 from bot.actions.services import ActionServices
 from bot.deadlines import StartEvent, deadline_reply
 from core.settings import PROJECT_ROOT, load_settings
@@ -223,3 +224,16 @@ def test_the_status_form_takes_no_four_digits_it_did_not_ask_for(installed: Acti
     dispatcher, events = run(ValidateStatusForm(), tracker("我记得是2468开头的", slots=slots, intent="inform"))
     assert not any(e.get("name") == "mobile_last4" and e.get("value") for e in events)
     assert "查询编号" in dispatcher.messages[0]["text"]
+
+
+def test_thoughts_of_self_harm_get_the_emergency_numbers_and_the_psychological_assistance_line(
+        installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionEmergency(), tracker("我真的撑不下去了，今晚就想从楼顶跳下去", intent="emergency"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_emergency", "utter_self_harm_help"]
+
+
+def test_a_question_heard_as_an_emergency_is_answered_after_the_numbers(installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionEmergency(), tracker(ANSWERED, intent="emergency"))
+    assert dispatcher.messages[0]["response"] == "utter_emergency"
+    assert dispatcher.messages[1]["text"] == reply_text(CONFIDENT)
+    assert len(dispatcher.messages) == 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emergency import is_emergency
+from bot.emergency import is_emergency, is_self_harm
 from core.textnorm import normalize
 
 
@@ -21,6 +21,9 @@ from core.textnorm import normalize
         "有人触电了",
         "我家有人煤气中毒了",
         "家裡著火了",  # Traditional, normalised first
+        "我真的撑不下去了，今晚就想从楼顶跳下去",
+        "活着没意思，药我都准备好了",
+        "去年就不想活了，现在更想死",  # thoughts of self-harm count whatever the tense
     ],
 )
 def test_danger_now_is_an_emergency(text: str) -> None:
@@ -35,7 +38,16 @@ def test_danger_now_is_an_emergency(text: str) -> None:
         "信访事项多久能办完？",
         "消防通道被占了可以向哪里反映",
         "我反映的问题一直没人管，怎么办",
+        "去年楼下饭店着火了，把我家熏坏了，饭店到现在不赔钱，能不能信访要赔偿",
+        "三年前我在菜场被人打了，派出所一直没给处理结果",
+        "上个月我爸心脏病发作住院了，拆迁补偿不合理可以信访吗",
+        "前年小区发生过燃气泄漏，我想提一个改造管道的建议",
     ],
 )
 def test_questions_and_past_events_are_not(text: str) -> None:
     assert not is_emergency(normalize(text)), text
+
+
+def test_self_harm_is_told_apart() -> None:
+    assert is_self_harm(normalize("我不想活了"))
+    assert not is_self_harm(normalize("楼道里着火了"))
