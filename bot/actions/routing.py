@@ -50,8 +50,11 @@ def latest_intent(tracker: Tracker) -> Text:
 
 
 def outweighs_classifier(result: Answer) -> bool:
-    """The knowledge base is sure enough to overrule a classifier that heard no knowledge question."""
-    return result.confident and result.search is not None and result.search.confidence >= OUT_OF_SCOPE_MIN_CONFIDENCE
+    """The knowledge base is sure enough to overrule a classifier that heard no knowledge question,
+    and the in-domain model does not judge the message to be about another subject (then two of
+    the three signals say it is no question for the knowledge base)."""
+    return (result.confident and result.search is not None and not result.other_subject
+            and result.search.confidence >= OUT_OF_SCOPE_MIN_CONFIDENCE)
 
 
 class ActionArbitrate(Action):

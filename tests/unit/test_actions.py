@@ -24,7 +24,7 @@ from bot.actions.form_validation import ValidateStatusForm
 from bot.actions.feedback import ActionFeedback
 from bot.actions.handoff import HANDOFF_BUTTON, HANDOFF_PAYLOAD, ActionHandoff
 from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
-from bot.actions.routing import ActionEmergency
+from bot.actions.routing import ActionEmergency, ActionOutOfScope, ActionSmallTalk
 from bot.actions.services import ActionServices
 from bot.deadlines import StartEvent, deadline_reply
 from core.settings import PROJECT_ROOT, load_settings
@@ -237,3 +237,16 @@ def test_a_question_heard_as_an_emergency_is_answered_after_the_numbers(installe
     assert dispatcher.messages[0]["response"] == "utter_emergency"
     assert dispatcher.messages[1]["text"] == reply_text(CONFIDENT)
     assert len(dispatcher.messages) == 2
+
+
+@pytest.mark.parametrize("action, intent, fixed_reply", [(ActionOutOfScope(), "out_of_scope", "utter_out_of_scope"),
+                                                        (ActionSmallTalk(), "greet", "utter_greet")])
+def test_a_sure_answer_overrules_the_classifier_only_on_the_assistants_subject(
+        installed: ActionServices, action, intent: str, fixed_reply: str) -> None:
+    for text, in_domain, answered in (("有没有人在值班呀？", 0.3, False), ("信访材料能不能寄复印件呢？", 0.9, True)):
+        searched = SearchResult(text, [], 0.9, 0.6, True, "v1", in_domain=in_domain)
+        installed.knowledge._answers[text] = Answer(text, True, text="可以寄复印件。", citation="来源：某文件", search=searched)
+        dispatcher, _ = run(action, tracker(text, intent=intent))
+        first = dispatcher.messages[0]
+        assert (first.get("text") == reply_text(installed.knowledge._answers[text])) is answered, text
+        assert (first.get("response") == fixed_reply) is not answered, text
