@@ -43,6 +43,9 @@ _PAST_EVENT = re.compile(
     r"|([0-9]+|[一二两三四五六七八九十几半]+)(年|个月|个星期|周|天)(以)?前"
 )
 
+# ... unless it also says the danger is back now ("上个月做了手术，刚才突然晕倒了"); "到现在" is a story's.
+_NOW = re.compile(r"(?<!到)现在|刚才|刚刚|正在|此刻|突然|赶紧|快来")
+
 
 def is_self_harm(text: str) -> bool:
     """True when the (normalised) text speaks of ending one's own life."""
@@ -52,4 +55,6 @@ def is_self_harm(text: str) -> bool:
 def is_emergency(text: str) -> bool:
     """True when the (normalised) text describes danger happening now (or thoughts of self-harm)."""
     text = text or ""
-    return is_self_harm(text) or (bool(_DANGER.search(text)) and not _PAST_EVENT.search(text))
+    if is_self_harm(text):
+        return True
+    return bool(_DANGER.search(text)) and (not _PAST_EVENT.search(text) or bool(_NOW.search(text)))

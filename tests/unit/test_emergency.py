@@ -24,6 +24,7 @@ from core.textnorm import normalize
         "我真的撑不下去了，今晚就想从楼顶跳下去",
         "活着没意思，药我都准备好了",
         "去年就不想活了，现在更想死",  # thoughts of self-harm count whatever the tense
+        "我爸上个月做了手术，刚才突然晕倒了叫不醒",  # a past event, and danger now
     ],
 )
 def test_danger_now_is_an_emergency(text: str) -> None:
