@@ -21,8 +21,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.actions import knowledge
 from bot.actions.filing import submission_store
+from bot.actions.routing import COMMAND_BUTTONS
 from bot.actions.form_turns import UserTurn, end_form, wants_to_cancel
+from bot.arbitration import is_payload, is_substantive_question
 from core.timeutil import format_shanghai
 from submissions.errors import SubmissionNotFound
 from submissions.followups import (
@@ -109,6 +112,14 @@ class ActionCaseFollowup(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kind, rating_text = requested_followup(tracker)
         number = verified_case(tracker)
+        text = tracker.latest_message.get("text") or ""
+        if number is None and not is_payload(text) and is_substantive_question(text):
+            # "答复收到了 我不认 咋整" asks what can be done, not to rate a case: a document that
+            # answers it with confidence does, and the lookup is one tap away.
+            result = await knowledge.search(text)
+            if result.confident:
+                knowledge.send_answer(dispatcher, result, first_buttons=[COMMAND_BUTTONS["check_status"]])
+                return [SlotSet("route", "answer")]
         if number is None:
             what = kind.label if kind else "评价答复、补充材料或催办"
             dispatcher.utter_message(text=f"为保护您的信息，{what}前请先查询您的办件：请提供查询编号和提交时所留手机号码的后4位。"

@@ -18,6 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import services as action_services
+from bot.actions.case_followup import ActionCaseFollowup
 from bot.actions.deadline import ActionDeadline
 from bot.actions.fallback import DEFAULT_TOPIC_QUESTIONS, ActionFallback
 from bot.actions.form_validation import ValidateStatusForm
@@ -250,3 +251,24 @@ def test_a_sure_answer_overrules_the_classifier_only_on_the_assistants_subject(
         first = dispatcher.messages[0]
         assert (first.get("text") == reply_text(installed.knowledge._answers[text])) is answered, text
         assert (first.get("response") == fixed_reply) is not answered, text
+
+
+def test_a_question_heard_as_a_follow_up_is_answered_with_the_lookup_offered(installed: ActionServices) -> None:
+    dispatcher, events = run(ActionCaseFollowup(), tracker(ANSWERED, intent="case_followup"))
+    [message] = dispatcher.messages
+    assert message["text"] == reply_text(CONFIDENT)
+    assert message["buttons"][0] == {"title": "查询办理进度", "payload": "/check_status"}
+    assert {"event": "slot", "name": "route", "value": "answer", "timestamp": None} in events
+
+
+def test_a_follow_up_request_looks_the_case_up_first(installed: ActionServices) -> None:
+    dispatcher, events = run(ActionCaseFollowup(), tracker("我对这个答复不满意", intent="case_followup"))
+    assert "查询编号" in dispatcher.messages[0]["text"]
+    assert {"event": "slot", "name": "route", "value": "start", "timestamp": None} in events
+    assert installed.knowledge.asked == []
+
+
+def test_a_question_only_the_classifier_heard_as_an_emergency_gets_the_numbers_then_likely_topics(
+        installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionEmergency(), tracker(UNKNOWN, intent="emergency"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_emergency", "utter_not_sure"]
