@@ -19,7 +19,7 @@ from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
-from bot.emergency import is_self_harm
+from bot.emergency import is_emergency, is_self_harm
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 from core.textnorm import normalize
 from index import Answer
@@ -139,6 +139,10 @@ class ActionEmergency(Action):
             dispatcher.utter_message(response="utter_self_harm_help")
         if is_substantive_question(text):
             result = await knowledge.search(text)
-            if result.confident:
+            if not is_emergency(normalize(text)):
+                # Only the classifier heard an emergency: the question is the message's point
+                # ("去年楼下饭店着火了……能信访要赔偿吗"), answered or met with likely topics.
+                knowledge.send_result(dispatcher, result, channel=tracker.get_latest_input_channel())
+            elif result.confident:
                 knowledge.send_answer(dispatcher, result)
         return []
