@@ -25,6 +25,7 @@ from core.textnorm import normalize
         "活着没意思，药我都准备好了",
         "去年就不想活了，现在更想死",  # thoughts of self-harm count whatever the tense
         "我爸上个月做了手术，刚才突然晕倒了叫不醒",  # a past event, and danger now
+        "河边有个小孩掉进水里了，在水里扑腾",
     ],
 )
 def test_danger_now_is_an_emergency(text: str) -> None:
