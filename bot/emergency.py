@@ -34,7 +34,6 @@ SELF_HARM_PATTERNS: tuple[str, ...] = (
     r"(跳楼|跳河|轻生|自杀|不想活|活不下去|活着没意思|活着没有意义|想死|不如死了|寻死|了结自己|结束(自己的)?生命)",
     r"(撑不下去了|从.{0,8}跳下去|割腕|上吊)",
 )
-EMERGENCY_PATTERNS: tuple[str, ...] = DANGER_PATTERNS + SELF_HARM_PATTERNS
 _DANGER = re.compile("|".join(f"(?:{p})" for p in DANGER_PATTERNS))
 _SELF_HARM = re.compile("|".join(f"(?:{p})" for p in SELF_HARM_PATTERNS))
 # A time well in the past: "去年", "上个月", "三年前", "那次".
@@ -44,7 +43,7 @@ _PAST_EVENT = re.compile(
 )
 
 # ... unless it also says the danger is back now ("上个月做了手术，刚才突然晕倒了"); "到现在" is a story's.
-_NOW = re.compile(r"(?<!到)现在|刚才|刚刚|正在|此刻|突然|赶紧|快来")
+_NOW = re.compile(r"(?<!到)现在|刚才|刚刚|正在|此刻|赶紧|快来")
 
 
 def is_self_harm(text: str) -> bool:

@@ -44,6 +44,7 @@ def test_danger_now_is_an_emergency(text: str) -> None:
         "三年前我在菜场被人打了，派出所一直没给处理结果",
         "上个月我爸心脏病发作住院了，拆迁补偿不合理可以信访吗",
         "前年小区发生过燃气泄漏，我想提一个改造管道的建议",
+        "上个月我爸突然心脏病发作住院了，拆迁补偿不合理可以信访吗",
     ],
 )
 def test_questions_and_past_events_are_not(text: str) -> None:
