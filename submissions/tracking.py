@@ -29,11 +29,15 @@ def new_tracking_number(kind: Kind, moment: datetime) -> str:
     return f"{kind.prefix}{to_shanghai(moment):%Y%m%d}{random_part}"
 
 
+# What citizens type between a number's parts: spaces, dashes, underscores.
+_SEPARATOR = r"[\s\-－_]"
+
+
 def normalize_tracking_number(text: Optional[str]) -> Optional[str]:
     """The canonical form of what a citizen typed (spaces, dashes, case, full-width ignored), or None."""
     if not text:
         return None
-    candidate = re.sub(r"[\s\-－_]", "", to_halfwidth_alnum(text)).upper()
+    candidate = re.sub(_SEPARATOR, "", to_halfwidth_alnum(text)).upper()
     return candidate if TRACKING_PATTERN.match(candidate) else None
 
 
@@ -41,21 +45,23 @@ def kind_of(tracking_number: str) -> Kind:
     return Kind.PETITION if tracking_number.startswith(Kind.PETITION.prefix) else Kind.SUGGESTION
 
 
-_TRACKING_IN_TEXT = re.compile(r"(?<![A-Z0-9])(?:XF|JY)\d{8}[A-Z0-9]{6}(?![A-Z0-9])", re.ASCII)
-_SEPARATED = r"[\s\-－—_]*"
-_WRITTEN_APART = re.compile(rf"(?<![A-Za-z0-9])(XF|JY){_SEPARATED}(\d{{8}}){_SEPARATED}([A-Za-z0-9]{{6}})(?![A-Za-z0-9])",
-                            re.ASCII | re.IGNORECASE)
+_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9])(XF|JY){_SEPARATOR}*(\d{{8}}){_SEPARATOR}*([A-Za-z0-9]{{6}})(?![A-Za-z0-9])",
+                      re.ASCII | re.IGNORECASE)
+
+
+def _canonical(match: re.Match[str]) -> str:
+    return "".join(match.groups()).upper()
 
 
 def join_tracking_numbers(text: str) -> str:
     """``text`` with every tracking number in its canonical form: citizens copy them with spaces or
     dashes and in lower case ("jy 20261208-k7q2mx"); the rest of the text is left as it is."""
-    return _WRITTEN_APART.sub(lambda match: "".join(match.groups()).upper(), to_halfwidth_alnum(text))
+    return _IN_TEXT.sub(_canonical, to_halfwidth_alnum(text))
 
 
 def find_tracking_number(text: Optional[str]) -> Optional[str]:
     """The first tracking number written anywhere in ``text`` ("查一下 jy 20261122-k7q2mx 尾号…")."""
     if not text:
         return None
-    match = _TRACKING_IN_TEXT.search(join_tracking_numbers(text).upper())
-    return match.group(0) if match else None
+    match = _IN_TEXT.search(to_halfwidth_alnum(text))
+    return _canonical(match) if match else None

@@ -135,11 +135,12 @@ class ActionEmergency(Action):
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_emergency")
         text = latest_text(tracker)
-        if is_self_harm(normalize(text)):
+        normalised = normalize(text)
+        if is_self_harm(normalised):
             dispatcher.utter_message(response="utter_self_harm_help")
         if is_substantive_question(text):
             result = await knowledge.search(text)
-            if not is_emergency(normalize(text)):
+            if not is_emergency(normalised):
                 # Only the classifier heard an emergency: the question is the message's point
                 # ("去年楼下饭店着火了……能信访要赔偿吗"), answered or met with likely topics.
                 knowledge.send_result(dispatcher, result, channel=tracker.get_latest_input_channel())
