@@ -26,6 +26,10 @@ from core.textnorm import normalize
         "去年就不想活了，现在更想死",  # thoughts of self-harm count whatever the tense
         "我爸上个月做了手术，刚才突然晕倒了叫不醒",  # a past event, and danger now
         "河边有个小孩掉进水里了，在水里扑腾",
+        "仓库冒烟了，火苗已经窜出来了",
+        "隔壁厨房冒黑烟了",
+        "路口两辆车撞了，有个人躺在地上一动不动",
+        "我妈在小区门口被车撞了",
     ],
 )
 def test_danger_now_is_an_emergency(text: str) -> None:
@@ -45,6 +49,9 @@ def test_danger_now_is_an_emergency(text: str) -> None:
         "上个月我爸心脏病发作住院了，拆迁补偿不合理可以信访吗",
         "前年小区发生过燃气泄漏，我想提一个改造管道的建议",
         "上个月我爸突然心脏病发作住院了，拆迁补偿不合理可以信访吗",
+        "去年我被车撞了，肇事方一直不赔，可以信访吗",
+        "楼下烧烤店油烟太大，我想反映",
+        "小区消防通道被车堵死了，万一起火怎么办",
     ],
 )
 def test_questions_and_past_events_are_not(text: str) -> None:
