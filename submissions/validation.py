@@ -59,6 +59,7 @@ SKIP_WORDS: Final = frozenset(
     {
         "跳过", "不填", "没有", "无", "略", "没", "暂无", "不需要", "不用", "不用了", "不想填",
         "不提供", "不愿提供", "不方便", "不方便提供", "不愿意提供", "不填写", "否", "空", "免",
+        "不想填了", "不填了", "不想提供", "不想给", "不给", "不想说", "不想写", "不想留", "不留", "不便提供",
         "skip", "none", "no", "n/a", "na", "-", "/",
     }
 )
@@ -88,12 +89,21 @@ _DIGIT_SEPARATORS = re.compile(f"[{DIGIT_SEPARATORS}]")
 
 
 _MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$")
+# "手机是13501234567", "我的邮箱：a@b.cn 哦": the words around a value are not part of it.
+_LABEL_LEAD = r"^\s*(?:我的|本人的?)?(?:{labels})(?:是|为|:|：)?\s*"
+_TRAILING_PARTICLES = re.compile(r"[\s。！!~～]*(?:哦|噢|哈|啊|呀|吧|的|嗯)?[\s。！!~～]*$")
+
+
+def _without_label(text: str, labels: str) -> str:
+    """``text`` without a leading field name ("手机号是") and trailing particles ("哦。")."""
+    stripped = re.sub(_LABEL_LEAD.format(labels=labels), "", text, count=1, flags=re.IGNORECASE)
+    return _TRAILING_PARTICLES.sub("", stripped) or text
 _MOBILE_EXAMPLE = "例如 13812345678"
 
 
 def validate_mobile(text: Optional[str]) -> FieldResult:
     """Mainland mobile: ``1[3-9]`` + 9 digits; separators and +86/86/0086 tolerated."""
-    raw = _DIGIT_SEPARATORS.sub("", ascii_contact_text(text or ""))
+    raw = _DIGIT_SEPARATORS.sub("", _without_label(ascii_contact_text(text or ""), "手[机機][号號]?[码碼]?|[电電][话話]([号號][码碼])?|[联聯][系繫][电電][话話]|[号號][码碼]"))
     if not raw:
         return _error(f"请填写您的11位手机号码，{_MOBILE_EXAMPLE}。")
     match = _MOBILE.match(raw)
@@ -178,7 +188,7 @@ def validate_id_number(text: Optional[str], *, today: Optional[date] = None) -> 
     skipped = _optional_skip(text)
     if skipped:
         return skipped
-    raw = _DIGIT_SEPARATORS.sub("", to_halfwidth_alnum(text or "")).upper()
+    raw = _DIGIT_SEPARATORS.sub("", _without_label(to_halfwidth_alnum(text or ""), "身份[证證]([号號][码碼]?)?")).upper()
     example = "如不想提供，可以回复“跳过”。"
     if len(raw) == 15 and raw.isdigit() and raw.isascii():
         return _error("您填写的是15位的旧版身份证号码，请填写18位的第二代居民身份证号码，" + example)
@@ -207,7 +217,7 @@ def validate_email(text: Optional[str]) -> FieldResult:
     skipped = _optional_skip(text)
     if skipped:
         return skipped
-    raw = ascii_contact_text(text or "").strip()
+    raw = _without_label(ascii_contact_text(text or "").strip(), "([电電]子)?[邮郵]箱(地址)?|[邮郵]件地址|e-?mail")
     expected = "请填写形如 name@example.com 的电子邮箱地址，如不想提供，可以回复“跳过”。"
     if " " in raw or raw.count("@") != 1:
         return _error("邮箱地址应包含且只包含一个 @，且不能有空格。" + expected)

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from bot.actions.form_fields import FormField
 from core.textnorm import normalize
-from submissions.validation import validate_district
+from submissions.validation import is_skip_word, validate_district
 
 # Intents that suspend the form: the assistant handles them, then asks the same question again.
 QUESTION_INTENTS = frozenset({"ask_procedure", "ask_deadline"})
@@ -66,6 +66,8 @@ def is_long_answer(turn: UserTurn, field: Optional[FormField], min_chars: int = 
 
 
 def wants_to_cancel(turn: UserTurn, field: Optional[FormField]) -> bool:
+    if field is not None and field.optional and is_skip_word(turn.text):
+        return False  # "不想填" to an optional question skips it; the classifier may hear "stop"
     if is_long_answer(turn, field):  # a description that happens to start with "算了" is still content
         return bool(_CANCEL.match(turn.normalised)) and len(turn.normalised) <= 12
     return bool(_CANCEL.match(turn.normalised)) or turn.is_confident("stop")

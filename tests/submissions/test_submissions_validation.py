@@ -62,7 +62,6 @@ def test_mobile_every_allowed_second_digit(second_digit: str) -> None:
         ("10012341111", "13 至 19 开头"),
         ("23612341111", "13 至 19 开头"),
         ("1361234abcd", "只能包含数字"),
-        ("手机号13612341111", "只能包含数字"),
         ("١٣٦١٢٣٤١١١١", "只能包含数字"),  # Arabic-Indic digits are not accepted
         ("+1 13612341111", "12 位"),
     ],
@@ -322,3 +321,24 @@ def test_validators_are_idempotent() -> None:
     for validate, typed in cases:
         once = validate(typed).value
         assert validate(once).value == once
+
+
+@pytest.mark.parametrize(
+    "validator, text, value",
+    [
+        (validate_mobile, "手机是13501234567", "13501234567"),
+        (validate_mobile, "我的手机号：135 0123 4567哦", "13501234567"),
+        (validate_mobile, "電話13501234567。", "13501234567"),
+        (validate_email, "我的邮箱：Zhang@Example.com", "Zhang@example.com"),
+        (validate_id_number, "身份证号是11010519491231002X", "11010519491231002X"),
+    ],
+)
+def test_a_value_said_with_its_field_name_is_accepted(validator, text: str, value: str) -> None:
+    result = validator(text)
+    assert result.ok and result.value == value
+
+
+def test_refusals_to_an_optional_question_skip_it() -> None:
+    for text in ("不想填", "不想提供。", "不给"):
+        assert validate_email(text).skipped and validate_id_number(text).skipped
+    assert not validate_mobile("手机").ok

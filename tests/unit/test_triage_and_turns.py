@@ -1,6 +1,6 @@
 import pytest
 
-from bot.actions.form_fields import MOBILE, NAME, PETITION_CONTENT, PETITION_FIELDS, SUGGESTION_FIELDS
+from bot.actions.form_fields import EMAIL, ID_NUMBER, MOBILE, NAME, PETITION_CONTENT, PETITION_FIELDS, SUGGESTION_FIELDS
 from bot.actions.form_turns import (
     UserTurn,
     field_named,
@@ -51,6 +51,14 @@ def test_cancel_words_and_the_stop_intent() -> None:
     assert wants_to_cancel(turn("取消"), NAME)
     assert wants_to_cancel(turn("我不想弄了", "stop"), NAME)
     assert not wants_to_cancel(turn("算了不说这个，物业每天早上六点就开始施工，噪音很大。", "stop"), PETITION_CONTENT)
+
+
+def test_refusing_an_optional_question_skips_it_instead_of_cancelling() -> None:
+    for text in ("不想填", "不填了", "不想提供"):
+        assert not wants_to_cancel(turn(text, "stop"), ID_NUMBER)
+        assert not wants_to_cancel(turn(text, "stop"), EMAIL)
+    assert wants_to_cancel(turn("取消", "stop"), ID_NUMBER)
+    assert wants_to_cancel(turn("不填了", "stop"), MOBILE)  # a required answer refused: the filing stops
 
 
 def test_consent_and_confirmation_words() -> None:
