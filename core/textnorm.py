@@ -73,6 +73,24 @@ def normalize(text: str | None, max_chars: int = 0) -> str:
     return to_simplified(cap_length(text, max_chars))
 
 
+_SCRIPT_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # one level of parentheses inside
+_SCRIPT_URL = re.compile(r"(javascript|vbscript|data):[^\s，。？！,?!]*", re.IGNORECASE)
+
+
+def strip_markup(text: str) -> str:
+    """The words of a message without HTML tags, scripts and markdown links (their label kept).
+
+    Citizens do not write markup; a pasted or hostile ``<script>…</script>复核要多久`` should be
+    understood as the question it carries. When nothing but markup is left, the text is kept as it
+    was (there is no question to find, and the reply never echoes it: see :func:`display_safe`).
+    """
+    stripped = _SCRIPT_URL.sub(" ", _MARKDOWN_LINK.sub(r"\1", _TAG.sub(" ", _SCRIPT_BLOCK.sub(" ", text))))
+    stripped = clean_whitespace(stripped)
+    return stripped or text
+
+
 _ANGLE = str.maketrans({"<": "＜", ">": "＞"})
 
 

@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.settings import settings
-from core.textnorm import normalize
+from core.textnorm import normalize, strip_markup
 from submissions.tracking import join_tracking_numbers
 
 ORIGINAL_TEXT_KEY = "original_text"
@@ -64,7 +64,7 @@ class TextNormalizer(GraphComponent):
         text: Optional[Text] = message.get(TEXT)
         if not text:
             return
-        normalised = join_tracking_numbers(normalize(text, self.max_chars))
+        normalised = join_tracking_numbers(strip_markup(normalize(text, self.max_chars)))
         if normalised == text:
             return
         message.set(ORIGINAL_TEXT_KEY, text, add_to_output=True)

@@ -1,4 +1,6 @@
-from core.textnorm import cap_length, display_safe, normalize, to_halfwidth_alnum, to_simplified
+import pytest
+
+from core.textnorm import cap_length, display_safe, normalize, strip_markup, to_halfwidth_alnum, to_simplified
 
 
 def test_traditional_becomes_simplified() -> None:
@@ -32,3 +34,18 @@ def test_display_safe_makes_markup_inert_without_losing_it() -> None:
     shown = display_safe("<img src=x onerror=alert(1)> 你好")
     assert "<" not in shown and ">" not in shown
     assert shown == "＜img src=x onerror=alert(1)＞ 你好"
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("<script>alert(1)</script>复核要多久", "复核要多久"),
+        ("[点我](javascript:alert(1)) 受理期限多久", "点我 受理期限多久"),
+        ("<b>复查</b>期限", "复查 期限"),
+        ("请看 javascript:void(0) 这个", "请看 这个"),
+        ("温度<5度时怎么办", "温度<5度时怎么办"),  # a comparison is no tag
+        ("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(1)>"),  # nothing else: kept as it was
+    ],
+)
+def test_markup_is_removed_and_the_words_kept(text: str, words: str) -> None:
+    assert strip_markup(text) == words
