@@ -45,6 +45,8 @@ MIN_QUESTION_CHARS = 6
 _QUESTION = re.compile(
     r"[?？]|吗|怎么|怎样|如何|咋|哪里|哪儿|哪个|哪些|哪种|哪条|什么|啥|多久|多长|多少|几[天日个种条年月]|是否|能否|可否"
     r"|能不能|可不可以|可以不|有没有|要不要|需不需要|该不该|应不应该|行不行|还是"
+    r"|((?!不)[\u4e00-\u9fff])不\1"  # A-not-A: 收不收, 算不算, 管不管
+    r"|(伐|(?<![那这什怎多要])么|莫)[。.!！]?$"  # dialect and spoken question particles at the end: 有规定伐, 交费莫
 )
 _FILE_VERBS = r"(提交|提出|提|递交|递|写|登记|反映|投诉|举报|控告|检举|信访|上访|走访|建言|申诉|说说|告)"
 _FILE_COMMAND = re.compile(
@@ -95,6 +97,16 @@ def is_question(normalised: str) -> bool:
     return bool(_QUESTION.search(normalised))
 
 
+def status_request(normalised: str) -> Optional[str]:
+    """Why the (normalised) message asks about the citizen's own case, or None: a tracking number,
+    or words like "我之前提交的建议有结果了吗" that are not a question of how to check."""
+    if find_tracking_number(normalised):
+        return "tracking number"
+    if _STATUS_COMMAND.search(normalised) and not _HOW_TO.search(normalised):
+        return "status request"
+    return None
+
+
 def asks_to_start(intent: str, text: str, today: Optional[date] = None) -> Optional[str]:
     """Why the message is a clear request to start what ``intent`` names, or None when it is not.
 
@@ -104,11 +116,7 @@ def asks_to_start(intent: str, text: str, today: Optional[date] = None) -> Optio
         return "button"
     normalised = normalize(text)
     if intent == "check_status":
-        if find_tracking_number(normalised):
-            return "tracking number"
-        if _STATUS_COMMAND.search(normalised) and not _HOW_TO.search(normalised):
-            return "status request"
-        return None
+        return status_request(normalised)
     if intent == "ask_deadline":
         if parse_start_date(normalised, today or date.today()) is not None:
             return "a date to count from"

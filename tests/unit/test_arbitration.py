@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from bot.arbitration import Route, asks_for_a_person, asks_to_start, decide, is_substantive_question
+from bot.arbitration import Route, asks_for_a_person, asks_to_start, decide, is_question, is_substantive_question
 
 TODAY = date(2026, 11, 29)
 
@@ -120,3 +120,14 @@ def test_a_real_question_behind_small_talk_is_noticed(text: str) -> None:
                                           ("接待我的那个工作人员态度特别差，能投诉他伐？", False)])
 def test_a_request_for_a_person_is_told_from_a_question_about_staff(text: str, person: bool) -> None:
     assert asks_for_a_person(text) is person
+
+
+@pytest.mark.parametrize("text", ["信访要交费莫，收不收钱", "这个算不算超期", "有规定伐", "能办么"])
+def test_spoken_questions_are_questions(text: str) -> None:
+    assert is_question(text)
+    assert decide("file_petition", text, TODAY).route is Route.ANSWER
+
+
+@pytest.mark.parametrize("text", ["不不不", "那么", "我要投诉物业"])
+def test_words_that_only_look_like_questions(text: str) -> None:
+    assert not is_question(text)
