@@ -21,7 +21,7 @@ from . import store
 from .chunking import Chunk
 from .encoder import get_encoder, model_id
 from .confidence import ConfidenceModel, confidence_features
-from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse
+from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse, with_near_duplicates_first
 from .keywords import KeywordIndex, keyword_tokens
 from .domain import IN_DOMAIN_FLOOR, DomainModel
 from .query import in_mandarin, question_focus
@@ -260,11 +260,11 @@ class Searcher:
             self._encoder.encode_queries([text, focus])  # one pass through the model for both
         signals, bm25, known = self._signals(version, text, mode)
         if focus is None:
-            return fuse(signals, bm25, mode, known_share=known)
+            return with_near_duplicates_first(fuse(signals, bm25, mode, known_share=known))
         asked, asked_bm25, asked_known = self._signals(version, focus, mode)
         ranked = fuse({name: (signals[name] + asked[name]) / 2 for name in SIGNALS}, np.maximum(bm25, asked_bm25), mode,
                       known_share=max(known, asked_known))
-        return replace(ranked, peak={name: np.maximum(signals[name], asked[name]) for name in SIGNALS})
+        return with_near_duplicates_first(replace(ranked, peak={name: np.maximum(signals[name], asked[name]) for name in SIGNALS}))
 
     def _signals(self, version: _Version, text: str, mode: str) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
         """Each signal of every passage for ``text``, raw BM25, and the share of the question's

@@ -86,3 +86,16 @@ def test_buttons_offer_short_questions(real_searcher: Searcher) -> None:
             buttons += real_searcher.related_questions(hit, k=3) + real_searcher.related_questions(hit, k=1, include_own=True)
     long_buttons = [b for b in buttons if len(b) > MAX_BUTTON_CHARS]
     assert len(long_buttons) <= 0.03 * len(buttons), long_buttons[:10]
+
+
+def test_a_typical_question_leads_to_its_own_document(real_searcher: Searcher) -> None:
+    """Staff correct a wrong answer by listing the citizen's question under the right document
+    (docs/knowledge-format.md), so a listed question must be answered from there. Two questions are
+    listed, nearly word for word, under two documents that both answer them: either may come first."""
+    listed = real_searcher.question_documents()
+    elsewhere = []
+    for question, doc_id in listed.items():
+        result = real_searcher.search(question)
+        if not (result.confident and result.hits[0].doc_id == doc_id):
+            elsewhere.append(f"{question} ({doc_id}) -> {result.hits[0].doc_id if result.hits else None}")
+    assert len(elsewhere) <= len(listed) // 100, "\n".join(elsewhere)

@@ -9,7 +9,15 @@ import pytest
 
 from index.confidence import FEATURES, ConfidenceModel
 from index.evaluate import PassageRef, load_eval_set
-from index.fusion import MODES, SIGNALS, WEIGHTS, Weights
+from index.fusion import (
+    MODES,
+    NEAR_DUPLICATE_BONUS,
+    SIGNALS,
+    WEIGHTS,
+    Weights,
+    fuse,
+    with_near_duplicates_first,
+)
 from index.keywords import KeywordIndex, canonical_text, load_synonyms, tokenize
 from index.query import in_mandarin, question_focus
 
@@ -125,3 +133,24 @@ def test_a_question_for_a_number_wants_a_text_that_states_one() -> None:
     assert not asks_for_number("复查向谁申请")
     assert states_number("应当自收到之日起15日内书面告知") and states_number("代表不超过五人")
     assert not states_number("涉及两个以上机关、单位的事项，由相关单位协商受理")  # 两个 is not an answer
+
+
+def test_a_nearly_identical_typical_question_lifts_its_document_above_one_sharing_more_words() -> None:
+    # passage 0: another document, more shared words; passage 1: its document lists the very question
+    signals = {name: np.asarray([0.6, 0.5], dtype=np.float32) for name in SIGNALS}
+    signals["dense_question"] = np.asarray([0.81, 0.98], dtype=np.float32)
+    plain = fuse(signals, np.zeros(2, dtype=np.float32), "hybrid")
+    assert plain.fused[0] > plain.fused[1]
+    lifted = with_near_duplicates_first(plain)
+    assert lifted.fused[1] > lifted.fused[0]
+    assert lifted.fused[1] - plain.fused[1] == pytest.approx(NEAR_DUPLICATE_BONUS)
+    assert lifted.peak_fused[1] == pytest.approx(lifted.fused[1])
+
+
+def test_without_a_near_duplicate_or_in_keyword_mode_nothing_changes() -> None:
+    signals = {name: np.asarray([0.6, 0.5], dtype=np.float32) for name in SIGNALS}
+    plain = fuse(signals, np.zeros(2, dtype=np.float32), "hybrid")
+    assert with_near_duplicates_first(plain) is plain
+    signals["dense_question"] = np.asarray([0.6, 0.99], dtype=np.float32)
+    keyword_only = fuse(signals, np.zeros(2, dtype=np.float32), "keyword")
+    assert with_near_duplicates_first(keyword_only) is keyword_only
