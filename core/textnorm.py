@@ -75,18 +75,24 @@ def normalize(text: str | None, max_chars: int = 0) -> str:
 
 _SCRIPT_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
-_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # one level of parentheses inside
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*((?:[^()]|\([^()]*\))*)\)")  # one level of parentheses inside
 _SCRIPT_URL = re.compile(r"(javascript|vbscript|data):[^\s，。？！,?!]*", re.IGNORECASE)
 
 
+def _link_label(link: re.Match) -> str:
+    """A markdown link's label, or nothing when it is bait for a script URL."""
+    return " " if _SCRIPT_URL.match(link.group(2)) else link.group(1)
+
+
 def strip_markup(text: str) -> str:
-    """The words of a message without HTML tags, scripts and markdown links (their label kept).
+    """The words of a message without HTML tags, scripts and markdown links (a link's label kept,
+    unless the link runs a script).
 
     Citizens do not write markup; a pasted or hostile ``<script>…</script>复核要多久`` should be
     understood as the question it carries. When nothing but markup is left, the text is kept as it
     was (there is no question to find, and the reply never echoes it: see :func:`display_safe`).
     """
-    stripped = _SCRIPT_URL.sub(" ", _MARKDOWN_LINK.sub(r"\1", _TAG.sub(" ", _SCRIPT_BLOCK.sub(" ", text))))
+    stripped = _SCRIPT_URL.sub(" ", _MARKDOWN_LINK.sub(_link_label, _TAG.sub(" ", _SCRIPT_BLOCK.sub(" ", text))))
     stripped = clean_whitespace(stripped)
     return stripped or text
 

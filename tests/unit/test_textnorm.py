@@ -40,7 +40,8 @@ def test_display_safe_makes_markup_inert_without_losing_it() -> None:
     "text, words",
     [
         ("<script>alert(1)</script>复核要多久", "复核要多久"),
-        ("[点我](javascript:alert(1)) 受理期限多久", "点我 受理期限多久"),
+        ("[点击查看信访进度](javascript:alert('x')) 受理期限多久", "受理期限多久"),  # the bait's label too
+        ("[官网](https://www.gjxfj.gov.cn)怎么进", "官网怎么进"),
         ("<b>复查</b>期限", "复查 期限"),
         ("请看 javascript:void(0) 这个", "请看 这个"),
         ("温度<5度时怎么办", "温度<5度时怎么办"),  # a comparison is no tag
