@@ -63,6 +63,8 @@ SKIP_WORDS: Final = frozenset(
         "skip", "none", "no", "n/a", "na", "-", "/",
     }
 )
+_COURTESY_CLAUSES: Final = frozenset({"", "谢谢", "谢了", "好的", "好", "嗯", "哦", "那就", "就"})
+_CLAUSE_BREAK = re.compile(r"[\s。，,.!！?？~～、…;；]+")
 _EDGE_PUNCTUATION = re.compile(r"^[\s。，,.!！?？~～、…]+|[\s。，,.!！?？~～、…]+$")
 
 
@@ -73,7 +75,9 @@ def is_skip_word(text: Optional[str]) -> bool:
     if text == SKIP:
         return True
     core = _EDGE_PUNCTUATION.sub("", normalize(text)).lower()
-    return core in SKIP_WORDS or (core.startswith("没有") and len(core) <= 5)
+    # "没有邮箱，跳过": every clause a skip word (or a short "没有……")
+    clauses = [c for c in _CLAUSE_BREAK.split(core) if c not in _COURTESY_CLAUSES]
+    return bool(clauses) and all(c in SKIP_WORDS or (c.startswith("没有") and len(c) <= 5) for c in clauses)
 
 
 def _optional_skip(text: Optional[str]) -> Optional[FieldResult]:

@@ -339,6 +339,7 @@ def test_a_value_said_with_its_field_name_is_accepted(validator, text: str, valu
 
 
 def test_refusals_to_an_optional_question_skip_it() -> None:
-    for text in ("不想填", "不想提供。", "不给"):
+    for text in ("不想填", "不想提供。", "不给", "没有邮箱，跳过", "不想填，谢谢"):
         assert validate_email(text).skipped and validate_id_number(text).skipped
     assert not validate_mobile("手机").ok
+    assert not is_skip_word("谢谢") and not is_skip_word("a@b.cn 跳过")
