@@ -17,7 +17,7 @@ from index.chunking import chunk_document
 from index.documents import FRONT_MATTER, SOURCE_DATES, SOURCE_FIELDS, parse_document, split_tags
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
-MIN_QUESTIONS, MAX_QUESTIONS = 3, 30  # the repository's documents list 15–22; docs/knowledge-format.md asks for 10–20
+MIN_QUESTIONS, MAX_QUESTIONS = 3, 30  # the repository's documents list 15–29; docs/knowledge-format.md asks for 10–30
 MAX_FIELD_CHARS = 200
 # 3–64 characters: lower-case ASCII letters, digits and hyphens, starting with a letter or digit.
 _DOC_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
