@@ -65,6 +65,7 @@ _STATUS_COMMAND = re.compile(
     r"|我(之前|以前|上次|前几天|上周|上个月|刚才|昨天)?(的|反映的|提交的|投诉的|提的).{0,12}((办|处理)得怎么?样|怎么?样了|到哪|哪一步|有结果|有回复|有回音|有答复|有消息|受理了|进度|状态)"
     r"|^(查询|查)?(办理)?(进度|状态)$"
 )
+_RULE_WORDS = re.compile(r"超期|超时|过期|逾期|期限|规定|多久|多长时间|几天|正常|合法|合理|应该|该不该")
 # "怎么查进度" asks how; "我的件办得怎么样了" asks about the citizen's own case.
 _HOW_TO = re.compile(r"怎么(?!样)|怎样(?!了)|如何|在哪|哪里|去哪|什么方式|什么渠道|什么途径|通过什么")
 _COURTESY = re.compile(r"^(你好|您好|hi|hello|哈喽|嗨|喂|请问|谢谢|麻烦问一下|打扰一下|老师|同志)[，,。！!\s]*", re.IGNORECASE)
@@ -102,9 +103,15 @@ def status_request(normalised: str) -> Optional[str]:
     or words like "我之前提交的建议有结果了吗" that are not a question of how to check."""
     if find_tracking_number(normalised):
         return "tracking number"
-    if _STATUS_COMMAND.search(normalised) and not _HOW_TO.search(normalised):
+    if _STATUS_COMMAND.search(normalised) and not _HOW_TO.search(normalised) and not asks_about_the_rules(normalised):
         return "status request"
     return None
+
+
+def asks_about_the_rules(normalised: str) -> bool:
+    """A question whether a case's wait is normal or overdue ("……还没处理结果，这算不算超期？"):
+    the rule answers it (the lookup is offered as a button), not the lookup alone."""
+    return is_question(normalised) and bool(_RULE_WORDS.search(normalised))
 
 
 def asks_to_start(intent: str, text: str, today: Optional[date] = None) -> Optional[str]:

@@ -131,3 +131,18 @@ def test_spoken_questions_are_questions(text: str) -> None:
 @pytest.mark.parametrize("text", ["不不不", "那么", "我要投诉物业"])
 def test_words_that_only_look_like_questions(text: str) -> None:
     assert not is_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我三月十号收到受理告知书，说我反映的问题已经受理了，现在都五月中了还没处理结果，这算不算超期？",
+        "我反映的事办得怎么样了，多久能有结果？",
+    ],
+)
+def test_asking_whether_a_wait_is_normal_gets_the_rule_not_only_the_lookup(text: str) -> None:
+    assert decide("check_status", text, TODAY).route is Route.ANSWER
+
+
+def test_a_tracking_number_is_looked_up_whatever_else_is_asked() -> None:
+    assert decide("check_status", "JY20261122K7Q2MX 超期了吗", TODAY).route is Route.START
