@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # with the knowledge base, and "你是真人吗？" shares 人 with the page on reaching a person; the
 # classifier has seen such messages, the retrieval has not.
 OUT_OF_SCOPE_MIN_CONFIDENCE = 0.8
+# Small talk that says nothing by itself (a bare no, "never mind"): a real question heard as one is
+# just a question, answered like any other (or met with "not sure" and likely topics).
+CONTENTLESS_INTENTS = frozenset({"deny", "stop"})
 # The button that starts what the classifier heard, offered beside an answer.
 COMMAND_BUTTONS: Dict[Text, Dict[Text, Text]] = {
     "file_petition": {"title": "我要提交信访事项", "payload": "/file_petition"},
@@ -114,6 +117,10 @@ class ActionSmallTalk(Action):
         text = latest_text(tracker)
         if is_substantive_question(text):
             result = await knowledge.search(text)
+            if intent in CONTENTLESS_INTENTS:
+                # "不" or "算了" cannot carry a question: "……他们是不是应该通知我？" is one
+                knowledge.send_result(dispatcher, result, channel=tracker.get_latest_input_channel())
+                return []
             if outweighs_classifier(result):
                 knowledge.send_answer(dispatcher, result)
                 return []

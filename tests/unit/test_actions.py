@@ -272,3 +272,24 @@ def test_a_question_only_the_classifier_heard_as_an_emergency_gets_the_numbers_t
         installed: ActionServices) -> None:
     dispatcher, _ = run(ActionEmergency(), tracker(UNKNOWN, intent="emergency"))
     assert [m["response"] for m in dispatcher.messages] == ["utter_emergency", "utter_not_sure"]
+
+
+@pytest.mark.parametrize("intent", ["deny", "stop"])
+def test_a_question_heard_as_a_bare_no_is_answered_like_any_question(installed: ActionServices, intent: str) -> None:
+    text = "我三个星期前寄了信，到现在一点消息都没有，他们是不是应该通知我？"
+    searched = SearchResult(text, [], 0.7, 0.6, True, "v1", in_domain=0.9)  # sure, below the small-talk bar
+    installed.knowledge._answers[text] = Answer(text, True, text="15日内书面告知。", citation="来源：某文件", search=searched)
+    dispatcher, _ = run(ActionSmallTalk(), tracker(text, intent=intent))
+    assert dispatcher.messages[0]["text"] == reply_text(installed.knowledge._answers[text])
+    dispatcher, _ = run(ActionSmallTalk(), tracker(UNKNOWN, intent=intent))  # not sure: said so, not "好的"
+    assert dispatcher.messages[0]["response"] != "utter_ok_anything_else"
+    dispatcher, _ = run(ActionSmallTalk(), tracker("不用了", intent=intent))
+    assert dispatcher.messages[0]["response"] == ("utter_ok_anything_else" if intent == "deny" else "utter_nothing_to_stop")
+
+
+def test_a_question_heard_as_a_greeting_still_needs_the_higher_bar(installed: ActionServices) -> None:
+    text = "我三个星期前寄了信，到现在一点消息都没有，他们是不是应该通知我？"
+    searched = SearchResult(text, [], 0.7, 0.6, True, "v1", in_domain=0.9)
+    installed.knowledge._answers[text] = Answer(text, True, text="15日内书面告知。", citation="来源：某文件", search=searched)
+    dispatcher, _ = run(ActionSmallTalk(), tracker(text, intent="greet"))
+    assert dispatcher.messages[0]["response"] == "utter_greet"
