@@ -8,6 +8,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.emergency_guard import EmergencyGuard
+from bot.nlu.latin_guard import LatinTextGuard
 from bot.nlu.status_guard import StatusRequestGuard
 
 
@@ -58,3 +59,17 @@ def test_other_messages_keep_their_prediction(text: Text, intent_name: Text) -> 
 def test_the_emergency_guard_overrides_any_prediction() -> None:
     assert intent_after(EmergencyGuard, classified("楼道里着火了", "check_status", 0.9)) == "emergency"
     assert intent_after(EmergencyGuard, classified("我提交的建议有回复了吗", "check_status", 0.9)) == "check_status"
+
+
+@pytest.mark.parametrize("text", ["asdkjh qwpeoiu zmxnb", "lkjqwe poiuzx mnbv", "How long does handling take"])
+def test_untaught_latin_letters_heard_as_small_talk_fall_back(text: Text) -> None:
+    assert intent_after(LatinTextGuard, classified(text, "thank", 0.9)) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, intent_name",
+    [("Thank you!", "thank"), ("hello", "greet"), ("ok", "affirm"), ("谢谢 thanks", "thank"),
+     ("asdkjh qwpeoiu", "ask_procedure"), ("JY20261122K7Q2MX", "check_status")],
+)
+def test_courtesies_chinese_and_other_intents_are_left_alone(text: Text, intent_name: Text) -> None:
+    assert intent_after(LatinTextGuard, classified(text, intent_name, 0.9)) == intent_name
