@@ -48,7 +48,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot import log_privacy
 from bot.actions.form_fields import ENCRYPTED_PREFIX, FIELDS_BY_FORM
-from core.database import private_sqlite_file
+from core.database import private_sqlite_file, switch_to_write_ahead_log
 from core.personal_data.masking import pseudonym, redact_personal_data
 from core.personal_data.protection import DataProtector, resolve_data_key
 from core.settings import settings
@@ -195,7 +195,7 @@ def _settings_protector() -> DataProtector:
 def _use_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode = WAL")
+        switch_to_write_ahead_log(cursor, settings().sqlite_busy_timeout_seconds)
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()

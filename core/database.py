@@ -12,6 +12,8 @@ are readable by their owner only: :func:`private_sqlite_file`.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,11 +56,33 @@ def private_sqlite_file(database: str | None) -> None:
             pass
 
 
+def switch_to_write_ahead_log(cursor: Any, busy_timeout_seconds: float) -> None:
+    """Put the database in WAL mode, retrying while another process holds the lock.
+
+    The switch needs an exclusive lock, and SQLite answers "database is locked" at once, without
+    its busy handler, when two new connections race for it (several processes opening a new
+    database together). WAL mode is stored in the file, so only the first connections race.
+    """
+    deadline = time.monotonic() + busy_timeout_seconds
+    pause_seconds = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if time.monotonic() + pause_seconds > deadline:
+                raise
+            time.sleep(pause_seconds)
+            pause_seconds = min(pause_seconds * 2, 0.5)
+
+
 def _on_sqlite_connect(busy_timeout_seconds: float, dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {round(busy_timeout_seconds * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        switch_to_write_ahead_log(cursor, busy_timeout_seconds)
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
