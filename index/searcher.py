@@ -21,6 +21,7 @@ from . import store
 from .chunking import Chunk
 from .encoder import get_encoder, model_id
 from .confidence import ConfidenceModel, confidence_features
+from .decisive import with_decisive_documents_first
 from .fusion import MODES, SIGNALS, ScoredChunks, calibrate_dense, fuse, with_near_duplicates_first
 from .keywords import KeywordIndex, keyword_tokens
 from .domain import IN_DOMAIN_FLOOR, DomainModel
@@ -101,6 +102,7 @@ class _Version:
         # Documents as small integers: every chunk's and every typical question's document.
         doc_numbers = {doc: i for i, doc in enumerate(dict.fromkeys(c.doc_id for c in self.chunks))}
         self.chunk_doc_numbers = np.asarray([doc_numbers[c.doc_id] for c in self.chunks], dtype=np.int64)
+        self.chunk_doc_ids = [c.doc_id for c in self.chunks]
         self.question_doc_numbers = np.asarray([doc_numbers[d] for d in self.question_docs], dtype=np.int64)
         self.document_count = len(doc_numbers)
 
@@ -260,11 +262,16 @@ class Searcher:
             self._encoder.encode_queries([text, focus])  # one pass through the model for both
         signals, bm25, known = self._signals(version, text, mode)
         if focus is None:
-            return with_near_duplicates_first(fuse(signals, bm25, mode, known_share=known))
-        asked, asked_bm25, asked_known = self._signals(version, focus, mode)
-        ranked = fuse({name: (signals[name] + asked[name]) / 2 for name in SIGNALS}, np.maximum(bm25, asked_bm25), mode,
-                      known_share=max(known, asked_known))
-        return with_near_duplicates_first(replace(ranked, peak={name: np.maximum(signals[name], asked[name]) for name in SIGNALS}))
+            scored = with_near_duplicates_first(fuse(signals, bm25, mode, known_share=known))
+        else:
+            asked, asked_bm25, asked_known = self._signals(version, focus, mode)
+            ranked = fuse({name: (signals[name] + asked[name]) / 2 for name in SIGNALS}, np.maximum(bm25, asked_bm25),
+                          mode, known_share=max(known, asked_known))
+            scored = with_near_duplicates_first(
+                replace(ranked, peak={name: np.maximum(signals[name], asked[name]) for name in SIGNALS}))
+        if mode != "hybrid":  # the single-signal baselines of the evaluation stay single-signal
+            return scored
+        return with_decisive_documents_first(scored, text, version.chunk_doc_ids)
 
     def _signals(self, version: _Version, text: str, mode: str) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
         """Each signal of every passage for ``text``, raw BM25, and the share of the question's
