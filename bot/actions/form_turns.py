@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,8 +24,11 @@ CONFIDENT = 0.8
 LONG_ANSWER_CHARS = 40
 
 _QUESTION_MARKERS = re.compile(r"[?？]|吗|呢|怎么|怎样|如何|多久|多长|多少|什么|哪|是否|能否|能不能|可不可以|会不会|是不是|要不要|有没有|几天|期限")
-_CANCEL = re.compile(r"^(我)?(要)?(取消|退出|不填了|不弄了|不办了|不搞了|不写了|算了|放弃|不提交了|不想提交了|不查了|停止|中止)")
-_CORRECTION = re.compile(r"修改|更改|改一下|改下|改成|改为|更正|填错|写错|输错|弄错|重新填|重填")
+# "等一下，我不弄了": a hesitation before the cancel word still cancels.
+_CANCEL = re.compile(r"^((等一下|等一等|等等|等会儿?|稍等|哎呀?|唉|嗯|那个?|算了)[，,。.！!\s]*)?(我)?(要)?(还是)?"
+                     r"(取消|退出|不填了|不弄了|不办了|不搞了|不写了|算了|放弃|不提交了|不想提交了|不查了|停止|中止)")
+_CORRECTION = re.compile(r"修改|更改|改一下|改下|改成|改为|更正|填错|写错|输错|弄错|说错|搞错|记错|打错|重新填|重填")
+_INSTEAD = re.compile(r"(?<!不)是(?P<new>[^，,。；;！!？?\s]+?)[，,]?(而)?不是|不是[^，,。；;！!？?]+[，,；;]\s*(而)?是(?P<new_after>[^，,。；;！!？?\s]+)")
 _REFUSE = re.compile(r"不同意|不愿意|拒绝|不接受|^(不|否|不行|不要|不可以|no)[。！!.]?$", re.IGNORECASE)
 _AGREE = re.compile(r"^(我)?(同意|接受|好的?|可以|是的?|行|嗯+|确认|确定|没问题|yes|ok|agree)", re.IGNORECASE)
 _CONFIRM = re.compile(r"^(确认|确定|提交|是的?|对的?|没错|无误|没问题|好的?|可以|行|ok|yes)", re.IGNORECASE)
@@ -126,13 +129,34 @@ def field_named(turn: UserTurn, fields: Iterable[FormField]) -> Optional[FormFie
 def value_after_name(turn: UserTurn, field: FormField) -> Optional[Text]:
     """The new value in a correction like "手机号改成13900001111", if the message carries one."""
     text = turn.normalised
+    either_way = _INSTEAD.search(text)  # "是静安区不是普陀区", "不是普陀区，是静安区"
+    if either_way:
+        return either_way.group("new") or either_way.group("new_after")
     for marker in ("改成", "改为", "换成", "应该是", "是", "为", "：", ":"):
         position = text.rfind(marker)
         if position >= 0:
             candidate = text[position + len(marker):].strip(" ，,。")
-            if candidate and not any(name in candidate for name in field.names):
+            if candidate and not any(candidate.startswith(name) for name in field.names):
                 return candidate
     return None
+
+
+# "我叫孙悦，手机13655557777": a mobile number (with its label) said together with the name.
+_MOBILE_WITH_NAME = re.compile(
+    r"[，,、;；\s]*(我的)?(手[机機][号號]?[码碼]?|[电電][话話]([号號][码碼])?|[联聯][系繫]方式|[号號][码碼])?\s*(是|为|為|:|：)?\s*"
+    r"(?P<mobile>(\+?86)?[1１][3-9３-９]([\s-]?[0-9０-９]){9})(?![0-9０-９])"
+)
+
+
+def mobile_beside_name(turn: UserTurn) -> Tuple[UserTurn, Optional[Text]]:
+    """The turn without a mobile number said beside the name, and that number (or None)."""
+    match = _MOBILE_WITH_NAME.search(turn.text)
+    if match is None:
+        return turn, None
+    rest = (turn.text[:match.start()] + turn.text[match.end():]).strip(" ，,、;；。")
+    if not rest:
+        return turn, None
+    return UserTurn(rest, normalize(rest), turn.intent, turn.confidence), match.group("mobile")
 
 
 def name_in(turn: UserTurn) -> Text:

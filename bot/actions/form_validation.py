@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.form_fields import FIELDS_BY_FORM, NAME, PETITION_CONTENT, FormField, stored_value
+from bot.actions.form_fields import FIELDS_BY_FORM, MOBILE, NAME, PETITION_CONTENT, FormField, stored_value
 from bot.actions.form_turns import (
     UserTurn,
     end_form,
@@ -30,6 +30,7 @@ from bot.actions.form_turns import (
     is_long_answer,
     is_refusal,
     is_resumed_after_interruption,
+    mobile_beside_name,
     name_in,
     seems_not_a_name,
     value_after_name,
@@ -125,11 +126,29 @@ class PersonalDetailsFormValidation(FormValidationAction, ABC):
         if new_value:
             result = field.validate(new_value)
             if result.ok and result.value is not None:
-                dispatcher.utter_message(text=f"已将{field.label}更新。")
+                dispatcher.utter_message(text=f"已将{field.label}更新为：{field.show(result.value)}。")
                 return [SlotSet(field.slot, stored_value(field, result.value)), SlotSet("confirm", None)]
         return [SlotSet(field.slot, None), SlotSet("confirm", None), SlotSet(REQUESTED_SLOT, field.slot)]
 
     def answer(self, dispatcher: CollectingDispatcher, turn: UserTurn, field: FormField) -> List[EventType]:
+        if field is NAME:
+            return self.answer_name(dispatcher, turn)
+        return self.answer_field(dispatcher, turn, field)
+
+    def answer_name(self, dispatcher: CollectingDispatcher, turn: UserTurn) -> List[EventType]:
+        """The name, and the mobile number too when the citizen gives both at once
+        ("我叫孙悦，手机13655557777"): neither is lost or asked again."""
+        name_turn, mobile = mobile_beside_name(turn)
+        if mobile is None:
+            return self.answer_field(dispatcher, turn, NAME)
+        events = self.answer_field(dispatcher, name_turn, NAME)
+        named = any(isinstance(e, dict) and e.get("name") == NAME.slot and e.get("value") for e in events)
+        checked = MOBILE.validate(mobile)
+        if named and MOBILE in self.fields() and checked.ok and checked.value is not None:
+            events.append(SlotSet(MOBILE.slot, stored_value(MOBILE, checked.value)))
+        return events
+
+    def answer_field(self, dispatcher: CollectingDispatcher, turn: UserTurn, field: FormField) -> List[EventType]:
         if field is NAME and seems_not_a_name(turn):
             dispatcher.utter_message(text=field.purpose if turn.looks_like_question else "请告诉我您的姓名，例如“张三”。")
             return [SlotSet(field.slot, None)]

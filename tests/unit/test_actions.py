@@ -21,7 +21,8 @@ from bot.actions import services as action_services
 from bot.actions.case_followup import ActionCaseFollowup
 from bot.actions.deadline import ActionDeadline
 from bot.actions.fallback import DEFAULT_TOPIC_QUESTIONS, ActionFallback
-from bot.actions.form_validation import ValidateStatusForm
+from bot.actions.form_fields import plain_value
+from bot.actions.form_validation import ValidatePetitionForm, ValidateStatusForm, ValidateSuggestionForm
 from bot.actions.feedback import ActionFeedback
 from bot.actions.handoff import HANDOFF_BUTTON, HANDOFF_PAYLOAD, ActionHandoff
 from bot.actions.knowledge import FEEDBACK_BUTTONS, ActionAnswerQuestion
@@ -293,3 +294,38 @@ def test_a_question_heard_as_a_greeting_still_needs_the_higher_bar(installed: Ac
     installed.knowledge._answers[text] = Answer(text, True, text="15日内书面告知。", citation="来源：某文件", search=searched)
     dispatcher, _ = run(ActionSmallTalk(), tracker(text, intent="greet"))
     assert dispatcher.messages[0]["response"] == "utter_greet"
+
+
+def form_tracker(text: str, form: str, requested: str, slots: dict[str, Any] | None = None) -> Tracker:
+    """A tracker whose active form asked for ``requested`` and got ``text``."""
+    latest = {"text": text, "intent": {"name": "inform", "confidence": 0.6}, "entities": []}
+    events = [{"event": "active_loop", "name": form},
+              {"event": "slot", "name": "requested_slot", "value": requested},
+              {"event": "bot", "text": "…"},
+              {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+    return Tracker("citizen-1", {**(slots or {}), "requested_slot": requested}, latest, events, False, None,
+                   {"name": form}, "action_listen")
+
+
+def test_a_name_given_with_the_mobile_number_fills_both(installed: ActionServices) -> None:
+    dispatcher, events = run(ValidateSuggestionForm(), form_tracker("我叫孙悦，手机13655557777", "suggestion_form", "full_name"))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert plain_value(slots["full_name"]) == "孙悦" and plain_value(slots["mobile"]) == "13655557777"
+    assert dispatcher.messages == []
+
+
+def test_a_name_with_a_ten_digit_number_is_asked_again_without_taking_the_number(installed: ActionServices) -> None:
+    _, events = run(ValidateSuggestionForm(), form_tracker("钱多多，电话1378888666", "suggestion_form", "full_name"))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert "mobile" not in slots  # ten digits: not taken apart, so the name step says what is wrong
+    assert slots["full_name"] is None
+
+
+def test_a_district_corrected_at_the_address_step_is_updated_and_the_address_asked_again(
+        installed: ActionServices) -> None:
+    the_tracker = form_tracker("不好意思刚才区说错了，是静安区不是普陀区", "petition_form", "address",
+                               {"district": "普陀区", "full_name": "钱多多"})
+    dispatcher, events = run(ValidatePetitionForm(), the_tracker)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots.get("district") == "静安区" and "address" not in slots
+    assert any("静安区" in (m.get("text") or "") for m in dispatcher.messages)

@@ -34,6 +34,8 @@ TODAY = date(2026, 11, 29)
         ("file_suggestion", "我想提个建议"),
         ("file_suggestion", "我要提人民建议"),
         ("file_suggestion", "帮我提交一个建议"),
+        ("file_petition", "帮我在这里登记一件信访事项"),
+        ("file_suggestion", "想好了，还是帮我提个建议吧"),  # 还是…吧 decides; it does not ask "A or B"
         ("check_status", "/check_status"),
         ("check_status", "查一下JY20261122K7Q2MX，手机尾号1111"),
         ("check_status", "xf20261122abc123 的进度"),
@@ -128,7 +130,12 @@ def test_spoken_questions_are_questions(text: str) -> None:
     assert decide("file_petition", text, TODAY).route is Route.ANSWER
 
 
-@pytest.mark.parametrize("text", ["不不不", "那么", "我要投诉物业"])
+@pytest.mark.parametrize("text", ["复查还是复核？", "是找街道还是找区里"])
+def test_a_choice_between_two_is_a_question(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ["不不不", "那么", "我要投诉物业", "还是帮我提交吧"])
 def test_words_that_only_look_like_questions(text: str) -> None:
     assert not is_question(text)
 

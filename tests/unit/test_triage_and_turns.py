@@ -1,6 +1,16 @@
 import pytest
 
-from bot.actions.form_fields import EMAIL, ID_NUMBER, MOBILE, NAME, PETITION_CONTENT, PETITION_FIELDS, SUGGESTION_FIELDS
+from bot.actions.form_fields import (
+    ADDRESS,
+    DISTRICT,
+    EMAIL,
+    ID_NUMBER,
+    MOBILE,
+    NAME,
+    PETITION_CONTENT,
+    PETITION_FIELDS,
+    SUGGESTION_FIELDS,
+)
 from bot.actions.form_turns import (
     UserTurn,
     field_named,
@@ -10,6 +20,7 @@ from bot.actions.form_turns import (
     is_correction,
     is_refusal,
     is_resumed_after_interruption,
+    mobile_beside_name,
     value_after_name,
     wants_to_cancel,
 )
@@ -53,6 +64,16 @@ def test_cancel_words_and_the_stop_intent() -> None:
     assert not wants_to_cancel(turn("算了不说这个，物业每天早上六点就开始施工，噪音很大。", "stop"), PETITION_CONTENT)
 
 
+@pytest.mark.parametrize("text", ["等一下，我不弄了", "等等，我还是不提交了", "那个，取消吧", "嗯，我要取消"])
+def test_a_hesitation_before_the_cancel_word_still_cancels(text: str) -> None:
+    assert wants_to_cancel(turn(text, "inform", 0.3), MOBILE)
+
+
+@pytest.mark.parametrize("text", ["等一下再说", "13912345678", "还是帮我提交吧"])
+def test_answers_that_only_start_like_a_hesitation_do_not_cancel(text: str) -> None:
+    assert not wants_to_cancel(turn(text, "inform", 0.3), MOBILE)
+
+
 def test_refusing_an_optional_question_skips_it_instead_of_cancelling() -> None:
     for text in ("不想填", "不填了", "不想提供"):
         assert not wants_to_cancel(turn(text, "stop"), ID_NUMBER)
@@ -75,6 +96,27 @@ def test_corrections_name_their_field_and_may_carry_the_new_value() -> None:
     assert value_after_name(correction, field) == "13900001111"
     assert field_named(turn("修改建议内容"), SUGGESTION_FIELDS).slot == "suggestion_content"
     assert field_named(turn("修改"), PETITION_FIELDS) is None
+
+
+@pytest.mark.parametrize("text", ["不好意思刚才区说错了，是静安区不是普陀区", "区说错了，不是普陀区，是静安区", "区改成静安区"])
+def test_a_correction_said_while_another_field_is_asked_names_its_field_and_value(text: str) -> None:
+    correction = turn(text)
+    assert is_correction(correction, ADDRESS)  # asked for the address, the citizen corrects the district
+    field = field_named(correction, PETITION_FIELDS)
+    assert field is DISTRICT
+    assert value_after_name(correction, field) == "静安区"
+
+
+@pytest.mark.parametrize(("text", "name", "mobile"), [
+    ("我叫孙悦，手机13655557777", "我叫孙悦", "13655557777"),
+    ("钱多多，电话13788886666", "钱多多", "13788886666"),
+    ("王芳 １３９１２３４５６７８", "王芳", "１３９１２３４５６７８"),
+    ("李雷", "李雷", None),
+    ("13655557777", "13655557777", None),  # only a number: not a name and a number
+])
+def test_a_mobile_number_said_beside_the_name_is_taken_apart(text: str, name: str, mobile: str | None) -> None:
+    name_turn, found = mobile_beside_name(turn(text))
+    assert (name_turn.text, found) == (name, mobile)
 
 
 def test_a_form_run_after_another_action_is_a_resume() -> None:
