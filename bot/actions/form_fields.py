@@ -38,6 +38,7 @@ def _show_long(value: str) -> str:
 
 
 _PROTECTED = "加密保存，只用于受理、办理和答复，不对外公开"
+PRIVACY_NOTE = f"您填写的姓名、手机等个人信息{_PROTECTED}；工作人员对信访人、建议人的信息负有保密义务。"
 NAME = FormField("full_name", "姓名", validation.validate_name, ("姓名", "名字", "称呼"),
                  purpose=f"姓名用于登记您提交的事项，办理机关据此联系和答复您；{_PROTECTED}。")
 MOBILE = FormField("mobile", "手机号码", validation.validate_mobile, ("手机", "电话", "号码"),
@@ -101,6 +102,11 @@ def plain_value(slot_value: Optional[str]) -> Optional[str]:
     if slot_value.startswith(ENCRYPTED_PREFIX):
         return _protector().decrypt(slot_value[len(ENCRYPTED_PREFIX):])
     return slot_value
+
+
+def privacy_answer(field: FormField) -> str:
+    """What to say when asked, at ``field``'s step, who will see what the citizen gives."""
+    return field.purpose if _PROTECTED in field.purpose else PRIVACY_NOTE
 
 
 def shown_value(field: FormField, slot_value: Optional[str]) -> str:

@@ -99,6 +99,16 @@ def interrupts(turn: UserTurn, field: Optional[FormField]) -> bool:
     return False
 
 
+# "这个会公开吗？别人能看到我的名字吗？" asked at any step: answered, then the step asked again.
+_PRIVACY = re.compile(r"(会|能|被|要|不会)[^，,。？?]{0,3}(公开|泄露|泄漏|外泄|透露)|隐私|保密|别人.{0,6}(看到|看见|知道)"
+                      r"|(名字|姓名|信息|手机号?|身份).{0,6}(看到|看见|知道|被查)")
+
+
+def asks_about_privacy(turn: UserTurn, field: Optional[FormField]) -> bool:
+    """A short question about who sees what the citizen gives (not a long text that mentions it)."""
+    return turn.looks_like_question and not is_long_answer(turn, field) and bool(_PRIVACY.search(turn.normalised))
+
+
 def is_refusal(turn: UserTurn) -> bool:
     return bool(_REFUSE.search(turn.normalised))
 

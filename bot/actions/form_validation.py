@@ -18,9 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.form_fields import FIELDS_BY_FORM, MOBILE, NAME, PETITION_CONTENT, FormField, stored_value
+from bot.actions.form_fields import FIELDS_BY_FORM, MOBILE, NAME, PETITION_CONTENT, FormField, privacy_answer, stored_value
 from bot.actions.form_turns import (
     UserTurn,
+    asks_about_privacy,
     end_form,
     field_named,
     interrupts,
@@ -76,6 +77,9 @@ class PersonalDetailsFormValidation(FormValidationAction, ABC):
             return stop_form(CANCELLED)
         if interrupts(turn, field):
             return []
+        if field is not None and asks_about_privacy(turn, field):
+            dispatcher.utter_message(text=privacy_answer(field))
+            return [SlotSet(field.slot, None)]
         if requested == "legal_route_checked":
             return self.read_legal_route_answer(dispatcher, turn)
         if requested == "consent":

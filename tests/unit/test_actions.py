@@ -329,3 +329,17 @@ def test_a_district_corrected_at_the_address_step_is_updated_and_the_address_ask
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots.get("district") == "静安区" and "address" not in slots
     assert any("静安区" in (m.get("text") or "") for m in dispatcher.messages)
+
+
+@pytest.mark.parametrize("text", ["这个会公开吗？别人能看到我的名字吗？", "我的建议会被公开吗"])
+def test_a_question_about_privacy_at_the_title_step_is_answered_and_not_taken_as_the_title(
+        installed: ActionServices, text: str) -> None:
+    dispatcher, events = run(ValidateSuggestionForm(), form_tracker(text, "suggestion_form", "suggestion_title"))
+    assert {"event": "slot", "name": "suggestion_title", "value": None, "timestamp": None} in events
+    assert "不对外公开" in dispatcher.messages[0]["text"]
+
+
+def test_a_title_about_open_government_is_a_title(installed: ActionServices) -> None:
+    _, events = run(ValidateSuggestionForm(), form_tracker("政府信息公开怎么改进？", "suggestion_form", "suggestion_title"))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert plain_value(slots["suggestion_title"]) == "政府信息公开怎么改进？"
