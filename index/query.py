@@ -25,6 +25,24 @@ _MANDARIN = [(re.compile(pattern), mandarin) for pattern, mandarin in (
     (r"侬", "你"), (r"咋", "怎么"), (r"啥", "什么"),
     (r"(?<![采砍征讨杀步])伐(?=[\s，,。.？?！!]|$)", "吗"),
 )]
+# English words citizens mix in ("petition 受理之后要多久 finish？", "citizen hotline number"), in
+# the documents' words. Other Latin-letter words in a mostly Chinese message are dropped (a
+# stray "DELETE FROM submissions WHERE" says nothing the documents say); names people write in
+# Latin letters (APP, WeChat, email) are kept, and so is every Latin word of a message that has
+# neither English words nor code marks ("拍完CT多久复查一次": CT says it is about a hospital).
+_ENGLISH = [(re.compile(rf"(?<![A-Za-z]){pattern}(?![A-Za-z])", re.IGNORECASE), chinese) for pattern, chinese in (
+    (r"how long", "多久"), (r"how to|how do i|how can i", "怎么"), (r"petitions?|petitioning", "信访"),
+    (r"complaints?|complain", "投诉"), (r"suggestions?|proposals?", "建议"), (r"hotlines?", "热线"),
+    (r"citizens?", "市民"), (r"phone numbers?|numbers?", "号码"), (r"phone|call", "电话"),
+    (r"finish(ed)?|done|completed?", "办完"), (r"deadlines?|time limits?", "期限"), (r"foreigners?", "外国人"),
+    (r"online", "网上"), (r"anonymous(ly)?", "匿名"), (r"emergency", "紧急"), (r"reply|response", "答复"),
+)]
+_LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][A-Za-z'_-]*")
+_KEPT_LATIN = frozenset({"app", "apps", "email", "e-mail", "wechat", "pdf", "ok"})
+_CODE_MARKS = re.compile(r"['\"`;=<>*{}\[\]|\\]+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# A message needs this many Chinese characters before its other Latin words are dropped.
+MIN_HAN_TO_DROP_LATIN = 4
 # A message shorter than this is its own focus.
 MIN_STORY_CHARS = 24
 
@@ -46,9 +64,22 @@ def question_focus(text: str) -> str | None:
 
 
 def in_mandarin(text: str) -> str:
-    """``text`` with Shanghainese and colloquial words in Mandarin (what the search looks for)."""
+    """``text`` with Shanghainese, colloquial and common English words in Mandarin, and other
+    Latin-letter words and code marks dropped from a mostly Chinese message (what the search
+    looks for)."""
     for pattern, mandarin in _MANDARIN:
         text = pattern.sub(mandarin, text)
+    if not _LATIN_WORD.search(text):
+        return text
+    translated = text
+    for pattern, chinese in _ENGLISH:
+        translated = pattern.sub(chinese, translated)
+    # An acronym alone ("拍完CT多久复查一次") is kept: it is what tells another subject apart.
+    mixed = translated != text or bool(_CODE_MARKS.search(text))
+    text = translated
+    if mixed and len(_HAN.findall(text)) >= MIN_HAN_TO_DROP_LATIN:
+        text = _LATIN_WORD.sub(lambda word: word.group(0) if word.group(0).lower() in _KEPT_LATIN else " ", text)
+        text = re.sub(r"\s{2,}", " ", _CODE_MARKS.sub(" ", text)).strip()
     return text
 
 

@@ -37,6 +37,17 @@ def test_a_story_is_searched_by_the_sentence_that_asks() -> None:
     assert question_focus("区里给我出了处理意见，说不支持我的请求，我觉得没调查清楚。我该怎么办？") is None
 
 
+@pytest.mark.parametrize(("typed", "searched"), [
+    ("petition 受理之后要多久 finish？", "信访 受理之后要多久 办完？"),
+    ("上海的 citizen hotline number 是多少", "上海的 市民 热线 号码 是多少"),
+    ("复核期限'; DELETE FROM submissions WHERE x", "复核期限"),  # code marks: the other Latin words go
+    ("随申办APP怎么提建议", "随申办APP怎么提建议"),
+    ("拍完CT多久复查一次", "拍完CT多久复查一次"),  # an acronym alone tells another subject apart: kept
+])
+def test_english_words_are_searched_in_the_documents_words(typed: str, searched: str) -> None:
+    assert in_mandarin(typed) == searched
+
+
 def test_shanghainese_is_searched_in_mandarin_words() -> None:
     assert in_mandarin("区里讲我的事体已经受理了，啥辰光能办好？有规定伐？") == "区里讲我的事情已经受理了，什么时候能办好？有规定吗？"
     assert in_mandarin("处理结果伊拉寄过来了，我勿满意，哪能办？") == "处理结果他们寄过来了，我不满意，怎么办？"

@@ -36,6 +36,7 @@ TODAY = date(2026, 11, 29)
         ("file_suggestion", "帮我提交一个建议"),
         ("file_petition", "帮我在这里登记一件信访事项"),
         ("file_suggestion", "想好了，还是帮我提个建议吧"),  # 还是…吧 decides; it does not ask "A or B"
+        ("file_petition", "好，那我还是提交吧，帮我登记信访"),
         ("check_status", "/check_status"),
         ("check_status", "查一下JY20261122K7Q2MX，手机尾号1111"),
         ("check_status", "xf20261122abc123 的进度"),

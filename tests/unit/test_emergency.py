@@ -35,6 +35,8 @@ from core.textnorm import normalize
         "我5岁的女儿在商场里走丢了，找了半个小时都没找到",
         "孩子不见了，到处都找不到",
         "对门的小王站在阳台栏杆外面，喊着要跳下去",
+        "我爸爸突然胸口劇痛、滿頭大汗，現在說不出話來",  # Traditional, normalised first
+        "奶奶嘴歪了，半边身子动不了",
     ],
 )
 def test_danger_now_is_an_emergency(text: str) -> None:
@@ -61,6 +63,7 @@ def test_danger_now_is_an_emergency(text: str) -> None:
         "孩子的户口本丢了去哪补办",
         "燃气公司收费不合理，我想投诉",
         "前年我女儿在商场走丢过一次，商场广播不管用，我想提个建议",
+        "去年我爸胸口剧痛送医，医院耽误了治疗，我想投诉",
     ],
 )
 def test_questions_and_past_events_are_not(text: str) -> None:
