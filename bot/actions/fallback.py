@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of, intent_ranking
+from bot.actions.follow_up import answered_as_follow_up
 from bot.actions.handoff import send_human_channels
 
 # Likely topics offered when the classifier ranks these intents high.
@@ -65,6 +66,8 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if await answered_as_follow_up(dispatcher, tracker):
+            return []
         result = await knowledge.search(tracker.latest_message.get("text") or "")
         send_fallback(dispatcher, tracker, result, consecutive_runs_of(FALLBACK_ACTIONS, tracker.events))
         return []

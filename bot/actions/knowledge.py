@@ -80,6 +80,11 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        send_result(dispatcher, await search(tracker.latest_message.get("text") or ""),
-                    channel=tracker.get_latest_input_channel())
+        result = await search(tracker.latest_message.get("text") or "")
+        if not result.confident:
+            from bot.actions.follow_up import answered_as_follow_up  # it builds on this module
+
+            if await answered_as_follow_up(dispatcher, tracker):
+                return []
+        send_result(dispatcher, result, channel=tracker.get_latest_input_channel())
         return []

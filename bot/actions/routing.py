@@ -19,6 +19,7 @@ from bot.actions import knowledge
 from bot.actions.conversation import consecutive_runs_of
 from bot.actions.deadline import today_in_shanghai
 from bot.actions.fallback import FALLBACK_ACTIONS, send_fallback
+from bot.actions.follow_up import answered_as_follow_up
 from bot.emergency import is_emergency, is_self_harm
 from bot.arbitration import SMALL_TALK_REPLIES, Route, decide, is_substantive_question
 from core.textnorm import normalize
@@ -74,6 +75,8 @@ class ActionArbitrate(Action):
         if decision.route is Route.START:
             return [SlotSet("route", Route.START.value)]
         result = await knowledge.search(text)
+        if not result.confident and await answered_as_follow_up(dispatcher, tracker):
+            return [SlotSet("route", Route.ANSWER.value)]
         if not result.confident and decision.reason != "question":
             # Neither a clear request nor a question the knowledge base answers (often not words
             # at all): the two-stage fallback, counting these turns with the fallback's own.
@@ -94,6 +97,8 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if await answered_as_follow_up(dispatcher, tracker):  # "要是超过了呢" after the 60 days
+            return []
         result = await knowledge.search(latest_text(tracker))
         if outweighs_classifier(result):
             knowledge.send_answer(dispatcher, result)
@@ -115,6 +120,8 @@ class ActionSmallTalk(Action):
     ) -> List[EventType]:
         intent = latest_intent(tracker)
         text = latest_text(tracker)
+        if await answered_as_follow_up(dispatcher, tracker):  # "那很紧急的事呢" heard as a goodbye
+            return []
         if is_substantive_question(text):
             result = await knowledge.search(text)
             if intent in CONTENTLESS_INTENTS:

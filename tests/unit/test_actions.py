@@ -39,6 +39,9 @@ UNKNOWN = "火星上可以种菠萝吗"
 CONFIDENT = Answer(ANSWERED, True, text="信访事项应当自受理之日起60日内办结。", citation="来源：《信访工作条例》第三十五条",
                    related_questions=["办理期限可以延长吗？"], suggested_questions=["办理期限可以延长吗？"])
 NOT_SURE_ANSWER = Answer(UNKNOWN, False, suggested_questions=["人民建议怎么提？"])
+FOLLOW_UP = "要是超过了呢"
+IN_CONTEXT = Answer(f"{ANSWERED} {FOLLOW_UP}", True, text="超过期限未办结的，由上级机关责令改正。",
+                    citation="来源：《信访工作条例》第四十五条")
 
 
 class PreparedKnowledge:
@@ -56,7 +59,7 @@ class PreparedKnowledge:
 @pytest.fixture
 def installed(tmp_path: Path) -> Iterator[ActionServices]:
     cfg = load_settings({"DATA_DIR": str(tmp_path / "data")})
-    services = ActionServices(cfg, knowledge=PreparedKnowledge(CONFIDENT, NOT_SURE_ANSWER))
+    services = ActionServices(cfg, knowledge=PreparedKnowledge(CONFIDENT, NOT_SURE_ANSWER, IN_CONTEXT))
     previous = action_services.install(services)
     try:
         yield services
@@ -343,3 +346,29 @@ def test_a_title_about_open_government_is_a_title(installed: ActionServices) -> 
     _, events = run(ValidateSuggestionForm(), form_tracker("政府信息公开怎么改进？", "suggestion_form", "suggestion_title"))
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert plain_value(slots["suggestion_title"]) == "政府信息公开怎么改进？"
+
+
+
+def after(answered: str, reply: str, text: str, intent: str) -> Tracker:
+    """A tracker whose citizen asked ``answered``, got ``reply``, then said ``text``."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    events = [{"event": "user", "text": answered, "parse_data": {"text": answered}},
+              {"event": "bot", "text": reply},
+              {"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+    return Tracker("citizen-1", {}, latest, events, False, None, None, "action_listen")
+
+
+@pytest.mark.parametrize("action, intent", [(ActionOutOfScope(), "out_of_scope"), (ActionSmallTalk(), "goodbye"),
+                                            (ActionFallback(), "nlu_fallback")])
+def test_a_follow_up_to_a_cited_answer_is_answered_with_the_question_before(
+        installed: ActionServices, action, intent: str) -> None:
+    cited = f"{CONFIDENT.text}\n{CONFIDENT.citation}"
+    dispatcher, _ = run(action, after(ANSWERED, cited, FOLLOW_UP, intent))
+    assert IN_CONTEXT.text in dispatcher.messages[0]["text"]
+    assert installed.knowledge.asked[0] == f"{ANSWERED} {FOLLOW_UP}"
+
+
+def test_a_follow_up_after_a_reply_without_a_source_is_not_read_with_it(installed: ActionServices) -> None:
+    dispatcher, _ = run(ActionOutOfScope(), after(ANSWERED, "您好！我可以回答信访问题。", FOLLOW_UP, "out_of_scope"))
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert installed.knowledge.asked == [FOLLOW_UP]
