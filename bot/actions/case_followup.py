@@ -12,6 +12,7 @@ stops it); everything is recorded by :mod:`submissions.followups`, whose refusal
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -26,6 +27,7 @@ from bot.actions.filing import submission_store
 from bot.actions.routing import COMMAND_BUTTONS
 from bot.actions.form_turns import UserTurn, end_form, wants_to_cancel
 from bot.arbitration import is_payload, is_substantive_question
+from core.textnorm import normalize
 from core.timeutil import format_shanghai
 from submissions.errors import SubmissionNotFound
 from submissions.followups import (
@@ -98,6 +100,12 @@ def requested_followup(tracker: Tracker) -> Tuple[Optional[FollowupKind], Option
     return None, None
 
 
+# Words by which a citizen points at a case of their own ("我的件", "我提交的建议", "这个答复"), or
+# asks the assistant to act on it ("能不能帮我催一催").
+_OWN_CASE = re.compile(r"(帮|给|替)(我|俺)|我的(件|办件|事项|信访|建议|投诉|申请|诉求)|我(之前|以前|上次|刚才|前几天)?(提交|反映|投诉|提|递交|交)的"
+                       r"|这个(答复|回复|件|建议|事项|结果)|答复|回复|办理结果|处理结果|评价|补充材料|查询编号|办件")
+
+
 def _followups() -> CaseFollowups:
     return CaseFollowups(submission_store())
 
@@ -115,10 +123,13 @@ class ActionCaseFollowup(Action):
         text = tracker.latest_message.get("text") or ""
         if number is None and not is_payload(text) and is_substantive_question(text):
             # "答复收到了 我不认 咋整" asks what can be done, not to rate a case: a document that
-            # answers it with confidence does, and the lookup is one tap away.
+            # answers it with confidence does, and the lookup is one tap away. A question that
+            # speaks of no case filed here ("法院打赢了官司……能不能去信访办催一催？") is not a
+            # request to look one up either: it gets the answer or "not sure", with the lookup offered.
             result = await knowledge.search(text)
-            if result.confident:
-                knowledge.send_answer(dispatcher, result, first_buttons=[COMMAND_BUTTONS["check_status"]])
+            if result.confident or not _OWN_CASE.search(normalize(text)):
+                knowledge.send_result(dispatcher, result, first_buttons=[COMMAND_BUTTONS["check_status"]],
+                                      channel=tracker.get_latest_input_channel())
                 return [SlotSet("route", "answer")]
         if number is None:
             what = kind.label if kind else "评价答复、补充材料或催办"
