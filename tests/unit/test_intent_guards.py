@@ -66,6 +66,14 @@ def test_untaught_latin_letters_heard_as_small_talk_fall_back(text: Text) -> Non
     assert intent_after(LatinTextGuard, classified(text, "thank", 0.9)) == "nlu_fallback"
 
 
+@pytest.mark.parametrize("text, predicted, courtesy", [
+    ("ok thx, bye~", "out_of_scope", "goodbye"), ("Thanks a lot!!", "nlu_fallback", "thank"),
+    ("hey hello", "out_of_scope", "greet"), ("ok see u", "nlu_fallback", "goodbye"),
+])
+def test_english_courtesy_words_get_their_small_talk_intent(text: Text, predicted: Text, courtesy: Text) -> None:
+    assert intent_after(LatinTextGuard, classified(text, predicted, 0.9)) == courtesy
+
+
 @pytest.mark.parametrize(
     "text, intent_name",
     [("Thank you!", "thank"), ("hello", "greet"), ("ok", "affirm"), ("谢谢 thanks", "thank"),
