@@ -30,6 +30,8 @@ KEEP_MARGIN = 0.12
 PASSAGE_MARGIN = 0.15
 MAX_PASSAGES = 3
 SEARCH_DEPTH = 8
+# What a cited answer's source line starts with (the actions recognise a cited reply by it).
+CITATION_PREFIX = "来源："
 _DEFINITION_QUESTION = re.compile(r"是什么|什么是|什么叫|啥叫|何谓|何为|什么意思|啥意思|指什么|是指|含义|定义|是啥|怎么回事|咋回事|是干什么的|是做什么的")
 NUMBER_BONUS = 0.08
 # A sentence this similar to one already in the answer says the same thing again (a Shanghai
@@ -176,7 +178,7 @@ def _source(hit: Hit) -> str:
 def format_citation(*hits: Hit) -> str:
     """``来源：《信访工作条例》第三十五条``; without an article, ``来源：《文件名》（发布机关，日期）`` and
     the url; several passages with different sources are joined with ``；``."""
-    return "来源：" + "；".join(dict.fromkeys(_source(h) for h in hits))
+    return CITATION_PREFIX + "；".join(dict.fromkeys(_source(h) for h in hits))
 
 
 def reply_text(answer: Answer) -> str:

@@ -41,11 +41,10 @@ def load_rules(path: Path = RULES_FILE) -> tuple[tuple[str, re.Pattern[str]], ..
     return tuple(rules)
 
 
-def decided_documents(question: str, rules: tuple[tuple[str, re.Pattern[str]], ...] | None = None) -> set[str]:
+def decided_documents(question: str) -> set[str]:
     """The documents whose decisive phrases the (normalised) question names."""
     in_document_words = canonical_text(_SET_ASIDE.sub("", question))
-    return {doc_id for doc_id, pattern in (load_rules() if rules is None else rules)
-            if pattern.search(in_document_words)}
+    return {doc_id for doc_id, pattern in load_rules() if pattern.search(in_document_words)}
 
 
 def with_decisive_documents_first(scored: ScoredChunks, question: str, chunk_doc_ids: list[str]) -> ScoredChunks:

@@ -98,6 +98,10 @@ _LABEL_LEAD = r"^\s*(?:我的|本人的?)?(?:{labels})(?:是|为|:|：)?\s*"
 _TRAILING_PARTICLES = re.compile(r"[\s。！!~～]*(?:哦|噢|哈|啊|呀|吧|的|嗯)?[\s。！!~～]*$")
 
 
+# The words a citizen may put before a mobile number ("手机", "電話號碼", "联系电话"), as a pattern.
+MOBILE_LABELS = r"手[机機][号號]?[码碼]?|[电電][话話]([号號][码碼])?|[联聯][系繫][电電][话話]|[号號][码碼]"
+
+
 def _without_label(text: str, labels: str) -> str:
     """``text`` without a leading field name ("手机号是") and trailing particles ("哦。")."""
     stripped = re.sub(_LABEL_LEAD.format(labels=labels), "", text, count=1, flags=re.IGNORECASE)
@@ -107,7 +111,7 @@ _MOBILE_EXAMPLE = "例如 13812345678"
 
 def validate_mobile(text: Optional[str]) -> FieldResult:
     """Mainland mobile: ``1[3-9]`` + 9 digits; separators and +86/86/0086 tolerated."""
-    raw = _DIGIT_SEPARATORS.sub("", _without_label(ascii_contact_text(text or ""), "手[机機][号號]?[码碼]?|[电電][话話]([号號][码碼])?|[联聯][系繫][电電][话話]|[号號][码碼]"))
+    raw = _DIGIT_SEPARATORS.sub("", _without_label(ascii_contact_text(text or ""), MOBILE_LABELS))
     if not raw:
         return _error(f"请填写您的11位手机号码，{_MOBILE_EXAMPLE}。")
     match = _MOBILE.match(raw)

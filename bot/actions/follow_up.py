@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import knowledge
 from core.textnorm import normalize
 from index import Answer
+from index.answer import CITATION_PREFIX
 
 # Longer messages carry their own subject.
 MAX_FOLLOW_UP_CHARS = 12
-CITED = "来源："
 _OPENING = re.compile(r"^(那么|那要是|那如果|那万一|那还|那|要是|如果|假如|万一|还有|另外)")
 _CLOSING = re.compile(r"呢[?？。.!！~～\s]*$")
 _BARE_ASK = re.compile(r"^(在哪|去哪|到哪|找谁|向谁|交给谁|交到哪|多久|几天|多少天|然后呢|之后呢|接下来)")
@@ -49,7 +49,7 @@ def previous_answered_question(events: List[Dict[Text, Any]]) -> Optional[Text]:
             users_seen += 1
             if users_seen == 2:
                 return (event.get("text") or None) if cited else None
-        elif kind == "bot" and users_seen == 1 and CITED in (event.get("text") or ""):
+        elif kind == "bot" and users_seen == 1 and CITATION_PREFIX in (event.get("text") or ""):
             cited = True
     return None
 

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from bot.actions.form_fields import FormField
 from core.textnorm import normalize
-from submissions.validation import is_skip_word, validate_district
+from submissions.validation import MOBILE_LABELS, is_skip_word, validate_district
 
 # Intents that suspend the form: the assistant handles them, then asks the same question again.
 QUESTION_INTENTS = frozenset({"ask_procedure", "ask_deadline"})
@@ -153,7 +153,7 @@ def value_after_name(turn: UserTurn, field: FormField) -> Optional[Text]:
 
 # "我叫孙悦，手机13655557777": a mobile number (with its label) said together with the name.
 _MOBILE_WITH_NAME = re.compile(
-    r"[，,、;；\s]*(我的)?(手[机機][号號]?[码碼]?|[电電][话話]([号號][码碼])?|[联聯][系繫]方式|[号號][码碼])?\s*(是|为|為|:|：)?\s*"
+    rf"[，,、;；\s]*(我的)?({MOBILE_LABELS}|[联聯][系繫]方式)?\s*(是|为|為|:|：)?\s*"
     r"(?P<mobile>(\+?86)?[1１][3-9３-９]([\s-]?[0-9０-９]){9})(?![0-9０-９])"
 )
 
